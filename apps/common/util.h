@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* util.h: small helpers shared by the programs (not part of the library). */
+#ifndef SM_APP_UTIL_H
+#define SM_APP_UTIL_H
+
+#include <signal.h>
+#include <stdio.h>
+
+#include "stackmap.h"
+
+/* Parse a decimal number in [min, max]; on error print it, exit 64. */
+long util_num(const char *s, long min, long max);
+
+/* Print "prog: what: arg" and return -1 (for option parsing). */
+int util_usage_error(const char *what, const char *arg);
+
+/* SIGINT/SIGTERM run handler, without SA_RESTART so that a blocking
+ * sm_sync() returns; SIGPIPE is ignored. */
+void util_signals(void (*handler)(int));
+
+/* Listening TCP socket on addr:port (v4 or v6 literal, "::" = any);
+ * *bound gets the real port.  fd or -errno. */
+int util_listen(const char *addr, int port, int *bound);
+
+/* Write port to path atomically (tmp file, then rename).  0 or -1. */
+int util_write_port_file(const char *path, int port);
+
+/* Print the port's counters as "prog: stats key=value ...". */
+void util_print_stats(FILE *f, const char *prog, struct sm_port *port);
+
+#endif

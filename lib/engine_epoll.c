@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * engine_epoll.c: the ring API on plain Linux readiness I/O.
+ *
+ * This is the fallback engine and the "Linux" baseline of every benchmark,
+ * so it is written as a good epoll server would be: edge-triggered events
+ * registered once per socket (no epoll_ctl on the data path), a ready list
+ * instead of re-polling, short reads taken as "drained" (saves the final
+ * EAGAIN read), queued output written with one writev per socket, and
+ * EPOLLOUT edges only consulted after the kernel refused data.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "sm_internal.h"
+
+#define EP_EVENTS 512
+#define EP_IOV 64          /* buffers per writev */
+#define EP_RX_BUDGET 16    /* reads per socket per sync, for fairness */
+#define EP_ACCEPT_BUDGET 256
+
+/* sm__conn.eng bits */
+#define EP_WRITABLE  0x1   /* no EAGAIN seen since the last EPOLLOUT */
+#define EP_READABLE  0x2   /* an edge came and the socket is not drained */
+#define EP_HUP       0x4   /* the edge said EOF or error: read to the end */
+
+struct ep {
+	int epfd;
+	struct sm__clist rxready;   /* readable conns and busy listeners */
+	struct sm__clist paused;    /* listeners paused by EMFILE */
+	struct epoll_event ev[EP_EVENTS];
+};
+
+static int ep_init(struct sm_port *port)
+{
+	struct ep *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return -ENOMEM;
+	e->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (e->epfd < 0) {
+		int ret = -errno;
+
+		free(e);
+		return ret;
+	}
+	sm__clist_init(&e->rxready);
+	sm__clist_init(&e->paused);
+	port->eng = e;
+	return 0;
+}
+
+static void ep_fini(struct sm_port *port)
+{
+	struct ep *e = port->eng;
+
+	if (!e)
+		return;
+	close(e->epfd);
+	free(e);
+	port->eng = NULL;
+}
+
+static int ep_attach(struct sm_port *port, struct sm__conn *c)
+{
+	struct ep *e = port->eng;
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET };
+
+	if (!(c->flags & SM__C_LISTENER))
+		ev.events |= EPOLLOUT;
+	ev.data.u64 = (uint64_t)c->gen << 32 | sm__conn_idx(port, c);
+	c->eng = EP_WRITABLE;
+	port->st.syscalls++;
+	if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+static void ep_refill(struct sm_port *port SM__UNUSED)
+{
+}
+
+static void rxready_add(struct sm_port *port, struct sm__conn *c)
+{
+	struct ep *e = port->eng;
+
+	if (!(c->flags & SM__C_ON_RXREADY)) {
+		c->flags |= SM__C_ON_RXREADY;
+		SM__CLIST_PUSH(port, &e->rxready, c, next_rx);
+	}
+}
+
+/* Write as much of c's queue as the socket takes. */
+static void ep_flush(struct sm_port *port, struct sm__conn *c)
+{
+	struct sm__pool *p = &port->pool;
+	struct iovec iov[EP_IOV];
+	uint32_t b, n;
+	ssize_t r;
+
+	while (c->txq.count && (c->eng & EP_WRITABLE) &&
+	       !(c->flags & SM__C_TX_DEAD)) {
+		size_t want = 0;
+
+		for (n = 0, b = c->txq.head; b != SM__NONE && n < EP_IOV;
+		     b = p->meta[b].next, n++) {
+			iov[n].iov_base = (uint8_t *)sm__pool_buf(p, b) +
+					  p->meta[b].off;
+			iov[n].iov_len = p->meta[b].len;
+			want += iov[n].iov_len;
+		}
+		port->st.syscalls++;
+		if (n == 1)
+			r = send(c->fd, iov[0].iov_base, iov[0].iov_len,
+				 MSG_NOSIGNAL);
+		else
+			r = sendmsg(c->fd, &(struct msghdr){ .msg_iov = iov,
+				    .msg_iovlen = n }, MSG_NOSIGNAL);
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				c->eng &= ~EP_WRITABLE;
+			} else if (errno != EINTR) {
+				sm__tx_failed(port, c, errno);
+			}
+			continue;
+		}
+		port->st.tx_bytes += (uint64_t)r;
+		/* Pop what went out whole; trim what went out in part. */
+		while (r > 0) {
+			b = c->txq.head;
+			if ((size_t)r < p->meta[b].len) {
+				p->meta[b].off += (uint32_t)r;
+				p->meta[b].len -= (uint32_t)r;
+				break;
+			}
+			r -= p->meta[b].len;
+			sm__pool_put(p, sm__tx_done(port, c));
+		}
+		if ((size_t)r < want && c->txq.count) {
+			/* The socket buffer is full: wait for EPOLLOUT. */
+			port->st.tx_partial++;
+			c->eng &= ~EP_WRITABLE;
+		}
+	}
+}
+
+static void ep_close_conn(struct sm_port *port, struct sm__conn *c)
+{
+	struct ep *e = port->eng;
+	uint32_t i;
+
+	port->st.syscalls++;
+	close(c->fd);
+	c->flags |= SM__C_CLOSED;
+	/* On the ready list: released when popped from it. */
+	if (!(c->flags & SM__C_ON_RXREADY))
+		sm__conn_release(port, c);
+	/* An fd is free again: listeners paused by EMFILE may accept. */
+	for (i = e->paused.head; i != SM__NONE; ) {
+		struct sm__conn *l = sm__conn_at(port, i);
+
+		i = l->next_rx;
+		l->flags &= ~SM__C_ON_RXREADY;
+		rxready_add(port, l);
+	}
+	sm__clist_init(&e->paused);
+}
+
+/* Submit: write queued output, close what the app closed. */
+static void ep_tx(struct sm_port *port)
+{
+	struct sm__conn *c;
+	uint32_t i;
+
+	while ((i = port->txready.head) != SM__NONE) {
+		c = sm__conn_at(port, i);
+		port->txready.head = c->next_tx;
+		c->flags &= ~SM__C_ON_TXQ;
+		ep_flush(port, c);
+		if ((c->flags & SM__C_CLOSING) &&
+		    (c->txq.count == 0 || (c->flags & SM__C_TX_DEAD)))
+			ep_close_conn(port, c);
+	}
+	port->txready.tail = SM__NONE;
+}
+
+static void ep_accept(struct sm_port *port, struct sm__conn *l)
+{
+	struct ep *e = port->eng;
+	struct sm__conn *c;
+	int fd, n;
+
+	for (n = 0; n < EP_ACCEPT_BUDGET; n++) {
+		if (sm__rx_room(port) == 0)
+			break;
+		port->st.syscalls++;
+		fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				l->eng &= ~EP_READABLE;
+				return;
+			}
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				/* Retrying now would fail again: wait for a
+				 * close (and keep the edge in mind). */
+				l->flags |= SM__C_ON_RXREADY;
+				SM__CLIST_PUSH(port, &e->paused, l, next_rx);
+				return;
+			}
+			continue;  /* ECONNABORTED and the like */
+		}
+		c = sm__conn_new(port, fd, 0);
+		if (!c || ep_attach(port, c) < 0) {
+			if (c) {
+				c->flags |= SM__C_CLOSED;
+				sm__conn_release(port, c);
+			}
+			port->st.accept_dropped++;
+			close(fd);
+			continue;
+		}
+		port->st.accepted++;
+		sm__rx_event(port, c, SM_F_ACCEPT, 0);
+		c->eng |= EP_READABLE;  /* data may have come with the SYN ACK */
+		rxready_add(port, c);
+	}
+	rxready_add(port, l);  /* budget or room ran out: more next time */
+}
+
+/* Read from c until drained, its budget is spent or room runs out.
+ * Returns false when reading stopped for lack of room or buffers. */
+static bool ep_read(struct sm_port *port, struct sm__conn *c)
+{
+	struct sm__pool *p = &port->pool;
+	uint32_t b, n;
+	ssize_t r;
+
+	for (n = 0; n < EP_RX_BUDGET; n++) {
+		if (sm__rx_room(port) == 0) {
+			port->st.rx_stalls++;
+			return false;
+		}
+		b = sm__pool_get(p, SM__OWN_RXQ);
+		if (b == SM__NONE) {
+			port->st.pool_empty++;
+			port->st.rx_stalls++;
+			return false;
+		}
+		port->st.syscalls++;
+		r = recv(c->fd, sm__pool_buf(p, b), p->buf_size, 0);
+		if (r <= 0) {
+			sm__pool_put(p, b);
+			if (r < 0 && errno == EINTR)
+				continue;
+			c->eng &= ~EP_READABLE;
+			if (r == 0)
+				sm__rx_event(port, c, SM_F_EOF, 0);
+			else if (errno != EAGAIN && errno != EWOULDBLOCK)
+				sm__rx_event(port, c, SM_F_ERR, errno);
+			return true;
+		}
+		sm__rx_data(port, c, b, (uint32_t)r);
+		if ((size_t)r < p->buf_size && !(c->eng & EP_HUP)) {
+			/* Short read: drained; the next byte brings an edge.
+			 * Not so for a FIN reported by the edge we consumed:
+			 * then read on until recv() says 0. */
+			c->eng &= ~EP_READABLE;
+			return true;
+		}
+	}
+	return true;
+}
+
+/* Serve the ready list once; conns still readable go to its end. */
+static void ep_rx(struct sm_port *port)
+{
+	struct ep *e = port->eng;
+	struct sm__clist list = e->rxready;
+	struct sm__conn *c;
+	uint32_t i;
+
+	sm__clist_init(&e->rxready);
+	for (i = list.head; i != SM__NONE; ) {
+		c = sm__conn_at(port, i);
+		i = c->next_rx;
+		c->flags &= ~SM__C_ON_RXREADY;
+		if (c->flags & SM__C_CLOSED) {
+			sm__conn_release(port, c);
+			continue;
+		}
+		if (c->flags & (SM__C_CLOSING | SM__C_RX_DONE))
+			continue;
+		if (c->flags & SM__C_LISTENER) {
+			ep_accept(port, c);
+			continue;
+		}
+		if (!ep_read(port, c) || (c->eng & EP_READABLE))
+			rxready_add(port, c);
+	}
+}
+
+static void ep_event(struct sm_port *port, const struct epoll_event *ev)
+{
+	uint32_t i = (uint32_t)ev->data.u64;
+	struct sm__conn *c = sm__conn_at(port, i);
+
+	if (c->gen != (uint32_t)(ev->data.u64 >> 32) ||
+	    (c->flags & SM__C_CLOSED))
+		return;  /* a stale event of a closed socket */
+	if ((ev->events & (EPOLLOUT | EPOLLERR)) &&
+	    !(c->flags & SM__C_LISTENER)) {
+		c->eng |= EP_WRITABLE;
+		if (c->txq.count)
+			sm__txready(port, c);
+	}
+	if (ev->events & (EPOLLRDHUP | EPOLLERR | EPOLLHUP))
+		c->eng |= EP_HUP;
+	if (ev->events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) {
+		c->eng |= EP_READABLE;
+		rxready_add(port, c);
+	}
+}
+
+static int ep_sync(struct sm_port *port, int timeout_ms)
+{
+	struct ep *e = port->eng;
+	bool work = port->txready.head != SM__NONE;
+	int n, i;
+
+	ep_tx(port);
+	if (port->nowait || port->txready.head != SM__NONE ||
+	    (e->rxready.head != SM__NONE && sm__rx_room(port) > 0))
+		timeout_ms = 0;
+	port->st.syscalls++;
+	n = epoll_wait(e->epfd, e->ev, EP_EVENTS, timeout_ms);
+	if (n < 0)
+		n = 0;  /* EINTR: the caller syncs again */
+	for (i = 0; i < n; i++)
+		ep_event(port, &e->ev[i]);
+	if (n > 0 || work)
+		port->st.work_syncs++;
+	ep_rx(port);
+	/* Sockets that became writable again: do not wait a whole sync. */
+	ep_tx(port);
+	return 0;
+}
+
+const struct sm__engine_ops sm__engine_epoll = {
+	.id = SM_ENGINE_EPOLL,
+	.init = ep_init,
+	.fini = ep_fini,
+	.attach = ep_attach,
+	.sync = ep_sync,
+	.refill = ep_refill,
+};

@@ -1,0 +1,24 @@
+#!/bin/sh
+# deps.sh: install the Debian packages that the build, the tests and the
+# demonstration need, when they are missing.  Needs root to install;
+# without root it only reports what is missing.
+set -eu
+
+PKGS="gcc make libc6-dev liburing-dev strace procps iproute2 python3"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages:$missing (run as root to install them)" >&2
+	exit 1
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing >/dev/null
