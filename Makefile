@@ -21,7 +21,7 @@ endif
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -fno-strict-aliasing $(SANFL)
-CPPFLAGS += -Iinclude -Ilib -Iapps/common -D_GNU_SOURCE
+CPPFLAGS += -Iinclude -Ilib -Iapps/common -Itests -D_GNU_SOURCE
 LDFLAGS += $(SANFL)
 LDLIBS  := -luring
 

@@ -130,6 +130,11 @@ static void ep_flush(struct sm_port *port, struct sm__conn *c)
 			continue;
 		}
 		port->st.tx_bytes += (uint64_t)r;
+		if ((size_t)r < want) {
+			/* The socket buffer is full: wait for EPOLLOUT. */
+			port->st.tx_partial++;
+			c->eng &= ~EP_WRITABLE;
+		}
 		/* Pop what went out whole; trim what went out in part. */
 		while (r > 0) {
 			b = c->txq.head;
@@ -140,11 +145,6 @@ static void ep_flush(struct sm_port *port, struct sm__conn *c)
 			}
 			r -= p->meta[b].len;
 			sm__pool_put(p, sm__tx_done(port, c));
-		}
-		if ((size_t)r < want && c->txq.count) {
-			/* The socket buffer is full: wait for EPOLLOUT. */
-			port->st.tx_partial++;
-			c->eng &= ~EP_WRITABLE;
 		}
 	}
 }
