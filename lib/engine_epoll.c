@@ -246,7 +246,7 @@ static bool ep_read(struct sm_port *port, struct sm__conn *c)
 			port->st.rx_stalls++;
 			return false;
 		}
-		b = sm__pool_get(p, SM__OWN_RXQ);
+		b = sm__rx_avail(port) ? sm__pool_get(p, SM__OWN_RXQ) : SM__NONE;
 		if (b == SM__NONE) {
 			port->st.pool_empty++;
 			port->st.rx_stalls++;

@@ -239,10 +239,8 @@ static void ur_refill(struct sm_port *port)
 	int mask = io_uring_buf_ring_mask(u->br_entries), n = 0;
 	uint32_t b;
 
-	while (port->lent < u->lend_target) {
+	while (port->lent < u->lend_target && sm__rx_avail(port) > 0) {
 		b = sm__pool_get(p, SM__OWN_KERNEL);
-		if (b == SM__NONE)
-			break;
 		io_uring_buf_ring_add(u->br, sm__pool_buf(p, b), p->buf_size,
 				      (unsigned short)b, mask, n++);
 		port->lent++;

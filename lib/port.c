@@ -418,6 +418,18 @@ int sm_attach(struct sm_port *port, int fd)
 
 /* ---- RX: engines hand in data and events here ---- */
 
+/* Free buffers RX may take: all but what the TX ring needs to give each
+ * of its free slots a buffer.  Without this reserve, received data could
+ * hold every buffer while the app needs a TX slot to answer it (and so to
+ * return its RX slots): a deadlock, seen with a 32-buffer pool. */
+uint32_t sm__rx_avail(const struct sm_port *port)
+{
+	uint32_t space = sm_ring_space(port->tx), need;
+
+	need = space < port->tx_cap ? port->tx_cap - space : 0;
+	return port->pool.nfree > need ? port->pool.nfree - need : 0;
+}
+
 /* Free RX slots the library may fill now, minus what already waits. */
 uint32_t sm__rx_room(const struct sm_port *port)
 {

@@ -234,5 +234,6 @@ uint32_t sm__tx_done(struct sm_port *port, struct sm__conn *c);
 void sm__tx_failed(struct sm_port *port, struct sm__conn *c, int err);
 void sm__txready(struct sm_port *port, struct sm__conn *c);
 uint32_t sm__rx_room(const struct sm_port *port);
+uint32_t sm__rx_avail(const struct sm_port *port);
 
 #endif /* SM_INTERNAL_H */
