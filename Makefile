@@ -23,7 +23,7 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -fno-strict-aliasing $(SANFL)
 CPPFLAGS += -Iinclude -Ilib -Iapps/common -Itests -D_GNU_SOURCE
 LDFLAGS += $(SANFL)
-LDLIBS  := -luring
+LDLIBS  := -luring -lpthread
 
 LIB_SRC := lib/pool.c lib/port.c lib/engine_uring.c lib/engine_epoll.c
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
@@ -31,7 +31,7 @@ UTIL_OBJ := $(B)/apps/common/util.o
 LIBA    := $(B)/libstackmap.a
 LIBSO   := $(B)/libstackmap.so.0
 
-PROGS   := $(B)/sm-echo
+PROGS   := $(B)/sm-echo $(B)/zc-threshold
 UNIT    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/*.c))
 INTEG   := $(patsubst tests/integration/%.c,$(B)/tests/%,$(wildcard tests/integration/*.c))
 
@@ -57,6 +57,9 @@ $(LIBSO): $(LIB_OBJ) lib/libstackmap.map
 	ln -sf libstackmap.so.0 $(B)/libstackmap.so
 
 $(B)/sm-echo: $(B)/apps/tools/sm-echo.o $(UTIL_OBJ) $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/zc-threshold: $(B)/bench/zc_threshold.o $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(UTIL_OBJ) $(LIBA)

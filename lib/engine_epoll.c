@@ -334,8 +334,11 @@ static int ep_sync(struct sm_port *port, int timeout_ms)
 	int n, i;
 
 	ep_tx(port);
+	/* Sockets left readable only help if there is room and a buffer to
+	 * read into; otherwise sleep until sends free some (no spinning). */
 	if (port->nowait || port->txready.head != SM__NONE ||
-	    (e->rxready.head != SM__NONE && sm__rx_room(port) > 0))
+	    (e->rxready.head != SM__NONE && sm__rx_room(port) > 0 &&
+	     sm__rx_avail(port) > 0))
 		timeout_ms = 0;
 	port->st.syscalls++;
 	n = epoll_wait(e->epfd, e->ev, EP_EVENTS, timeout_ms);

@@ -28,7 +28,7 @@
 #define SM__DEF_RING 1024
 #define SM__DEF_CONNS 65536
 /* See docs/architecture.md, "SEND_ZC threshold", for the measurement. */
-#define SM__DEF_ZC_THRESHOLD 16384
+#define SM__DEF_ZC_THRESHOLD 65536
 
 void sm_config_init(struct sm_config *cfg)
 {

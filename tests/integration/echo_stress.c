@@ -1,4 +1,4 @@
-/* echo_stress: independent TCP echo client (sockets + epoll) that verifies echo servers. */
+/* echo_stress: independent epoll TCP echo client that verifies echo servers */
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* No libstackmap here on purpose: it judges the library from outside. */
 #include <errno.h>
@@ -26,7 +26,8 @@
 typedef unsigned long long ull;
 
 struct opts {
-	const char *addr, *port;
+	const char *addr;
+	char port[8];		/* decimal, for getaddrinfo() */
 	ull conns, bytes, seed, timeout, delay_ms;
 	int quiet;
 };
@@ -146,7 +147,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	while ((ch = getopt(argc, argv, "p:a:c:n:s:t:r:qh")) != -1) {
 		switch (ch) {
 		case 'p': bad |= parse_num(optarg, 1, 65535, &port);
-			  o->port = optarg; break;
+			  snprintf(o->port, sizeof(o->port), "%llu", port);
+			  break;
 		case 'a': o->addr = optarg; break;
 		case 'c': bad |= parse_num(optarg, 1, 1 << 24, &o->conns); break;
 		case 'n': bad |= parse_num(optarg, 0, 1ULL << 50, &o->bytes); break;
@@ -158,8 +160,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		default: bad = -EINVAL;
 		}
 	}
-	if (bad || !o->port || optind != argc) {
-		fail("%s", bad || o->port ? "bad option or value" :
+	if (bad || !o->port[0] || optind != argc) {
+		fail("%s", bad || o->port[0] ? "bad option or value" :
 		     "-p PORT is required");
 		usage(stderr);
 		return -EINVAL;
