@@ -29,6 +29,7 @@ struct opts {
 	const char *addr;
 	char port[8];		/* decimal, for getaddrinfo() */
 	ull conns, bytes, seed, timeout, delay_ms;
+	ull msg;		/* ping-pong message size, 0 = stream */
 	int quiet;
 };
 
@@ -112,7 +113,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: echo_stress -p PORT [-a ADDR] [-c CONNS] [-n BYTES] [-s SEED]\n"
-"                   [-t TIMEOUT] [-r DELAY_MS] [-q] [-h]\n"
+"                   [-t TIMEOUT] [-r DELAY_MS] [-m SIZE] [-q] [-h]\n"
 "Open CONNS connections at once to a TCP echo server, send BYTES\n"
 "pseudo-random bytes on each, half-close, verify the echo and the EOF.\n"
 "  -a ADDR      IPv4 or IPv6 literal (default 127.0.0.1)\n"
@@ -121,6 +122,8 @@ static void usage(FILE *f)
 "  -s SEED      stream seed (default 1)\n"
 "  -t TIMEOUT   fail after this many seconds (default 60)\n"
 "  -r DELAY_MS  slow reader: read nothing for DELAY_MS ms (default 0)\n"
+"  -m SIZE      ping-pong: send SIZE-byte messages, each only after the\n"
+"               previous one came back whole (request/response load)\n"
 "  -q           no summary line\n"
 "Exit status: 0 pass, 1 fail, 2 usage error, 77 skip.\n");
 }
@@ -144,7 +147,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 
 	*o = (struct opts){ .addr = "127.0.0.1", .conns = 100,
 			    .bytes = 100000, .seed = 1, .timeout = 60 };
-	while ((ch = getopt(argc, argv, "p:a:c:n:s:t:r:qh")) != -1) {
+	while ((ch = getopt(argc, argv, "p:a:c:n:s:t:r:m:qh")) != -1) {
 		switch (ch) {
 		case 'p': bad |= parse_num(optarg, 1, 65535, &port);
 			  snprintf(o->port, sizeof(o->port), "%llu", port);
@@ -155,6 +158,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 's': bad |= parse_num(optarg, 0, UINT64_MAX, &o->seed); break;
 		case 't': bad |= parse_num(optarg, 1, 86400, &o->timeout); break;
 		case 'r': bad |= parse_num(optarg, 0, 86400000, &o->delay_ms); break;
+		case 'm': bad |= parse_num(optarg, 1, 1 << 24, &o->msg); break;
 		case 'q': o->quiet = 1; break;
 		case 'h': usage(stdout); exit(0);
 		default: bad = -EINVAL;
@@ -264,12 +268,19 @@ static int conn_sockerr(struct conn *c, ull i)
 /* Send as much as the socket takes; half-close once all BYTES are out. */
 static int conn_write(struct ctx *x, struct conn *c, ull i)
 {
-	while (c->sent < x->o->bytes) {
-		ull left = x->o->bytes - c->sent;
+	ull end = x->o->bytes, m = x->o->msg;
+
+	/* Ping-pong: message k goes out once message k-1 is back whole. */
+	if (m && (c->rcvd / m + 1) * m < end)
+		end = (c->rcvd / m + 1) * m;
+	while (c->sent < end) {
+		ull left = end - c->sent;
 		size_t len;
 		ssize_t n;
 
-		if (!c->chunk_left) {
+		if (m) {
+			c->chunk_left = (uint32_t)(left < CHUNK_MAX ? left : CHUNK_MAX);
+		} else if (!c->chunk_left) {
 			c->chunk_state += GOLDEN;
 			c->chunk_left = 1 + mix64(c->chunk_state) % CHUNK_MAX;
 		}
@@ -286,6 +297,8 @@ static int conn_write(struct ctx *x, struct conn *c, ull i)
 		c->sent += (ull)n;
 		c->chunk_left -= (uint32_t)n;
 	}
+	if (c->sent < x->o->bytes)
+		return 0;
 	if (!c->shut && shutdown(c->fd, SHUT_WR))
 		return conn_fail(c, i, "shutdown", errno);
 	c->shut = 1;
@@ -321,6 +334,9 @@ static int conn_read(struct ctx *x, struct conn *c, ull i)
 		ssize_t n = recv(c->fd, x->rxbuf, RX_BUF, 0);
 
 		if (n > 0 && conn_verify(x, c, i, (size_t)n))
+			return -1;
+		/* Ping-pong: a message came back, the next may go. */
+		if (n > 0 && x->o->msg && conn_write(x, c, i))
 			return -1;
 		if (n == 0)
 			break;
@@ -431,6 +447,11 @@ static void summary(const struct ctx *x)
 	printf("echo_stress: %llu conns, %llu bytes each way, %llu ms, "
 	       "%.1f MB/s, checksum 0x%016llx\n", x->o->conns, total, (ull)ms,
 	       (double)total / 1e3 / (double)(ms ? ms : 1), (ull)sum);
+	if (x->o->msg)
+		printf("echo_stress: %llu messages of %llu bytes, %.0f per "
+		       "second\n", total / x->o->msg, x->o->msg,
+		       (double)(total / x->o->msg) * 1e3 /
+		       (double)(ms ? ms : 1));
 }
 
 static int setup(struct ctx *x)
