@@ -21,17 +21,18 @@ endif
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -fno-strict-aliasing $(SANFL)
-CPPFLAGS += -Iinclude -Ilib -Iapps/common -Itests -D_GNU_SOURCE
+CPPFLAGS += -Iinclude -Ilib -Iapps/common -Iapps/httpd -Iapps/memcached -Itests -D_GNU_SOURCE
 LDFLAGS += $(SANFL)
 LDLIBS  := -luring -lpthread
 
 LIB_SRC := lib/pool.c lib/port.c lib/engine_uring.c lib/engine_epoll.c
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
-UTIL_OBJ := $(B)/apps/common/util.o
+UTIL_OBJ := $(B)/apps/common/util.o $(B)/apps/common/out.o
+HTTPD_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard apps/httpd/*.c))
 LIBA    := $(B)/libstackmap.a
 LIBSO   := $(B)/libstackmap.so.0
 
-PROGS   := $(B)/sm-echo $(B)/zc-threshold
+PROGS   := $(B)/sm-echo $(B)/sm-httpd $(B)/zc-threshold
 UNIT    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/*.c))
 INTEG   := $(patsubst tests/integration/%.c,$(B)/tests/%,$(wildcard tests/integration/*.c))
 
@@ -42,7 +43,7 @@ lib: $(LIBA) $(LIBSO)
 progs: $(PROGS)
 tests: $(UNIT) $(INTEG)
 
-$(B)/%.o: %.c $(wildcard include/*.h lib/*.h apps/common/*.h tests/*.h)
+$(B)/%.o: %.c $(wildcard include/*.h lib/*.h apps/*/*.h tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -c -o $@ $<
 
@@ -57,6 +58,12 @@ $(LIBSO): $(LIB_OBJ) lib/libstackmap.map
 	ln -sf libstackmap.so.0 $(B)/libstackmap.so
 
 $(B)/sm-echo: $(B)/apps/tools/sm-echo.o $(UTIL_OBJ) $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/sm-httpd: $(HTTPD_OBJ) $(UTIL_OBJ) $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/http_parser_test: $(B)/tests/unit/http_parser_test.o $(B)/apps/httpd/http_parser.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/zc-threshold: $(B)/bench/zc_threshold.o $(LIBA)

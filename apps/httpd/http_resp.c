@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http_resp.h"
+
+#define PATH_MAX_LEN 4096
+
+const char *http_date(time_t now)
+{
+	static char buf[64];
+	static time_t last = -1;
+	struct tm tm;
+
+	if (now != last) {
+		gmtime_r(&now, &tm);
+		strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		last = now;
+	}
+	return buf;
+}
+
+const char *http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	case 505: return "HTTP Version Not Supported";
+	}
+	return "Error";
+}
+
+static const struct { const char *ext, *type; } mime[] = {
+	{ "html", "text/html; charset=utf-8" },
+	{ "htm", "text/html; charset=utf-8" },
+	{ "txt", "text/plain; charset=utf-8" },
+	{ "css", "text/css" },
+	{ "js", "text/javascript" },
+	{ "mjs", "text/javascript" },
+	{ "json", "application/json" },
+	{ "xml", "application/xml" },
+	{ "svg", "image/svg+xml" },
+	{ "png", "image/png" },
+	{ "jpg", "image/jpeg" },
+	{ "jpeg", "image/jpeg" },
+	{ "gif", "image/gif" },
+	{ "webp", "image/webp" },
+	{ "ico", "image/x-icon" },
+	{ "pdf", "application/pdf" },
+	{ "wasm", "application/wasm" },
+	{ "woff2", "font/woff2" },
+	{ "mp4", "video/mp4" },
+	{ "gz", "application/gzip" },
+};
+
+const char *http_mime(const char *path, size_t len)
+{
+	size_t i, e = len;
+
+	while (e > 0 && path[e - 1] != '.' && path[e - 1] != '/')
+		e--;
+	if (e == 0 || path[e - 1] != '.')
+		return "application/octet-stream";
+	for (i = 0; i < sizeof(mime) / sizeof(mime[0]); i++)
+		if (strlen(mime[i].ext) == len - e &&
+		    !strncasecmp(path + e, mime[i].ext, len - e))
+			return mime[i].type;
+	return "application/octet-stream";
+}
+
+size_t http_head(char *buf, size_t cap, int status, int minor,
+		 const char *type, uint64_t length, int keep_alive,
+		 const char *extra)
+{
+	int n;
+
+	n = snprintf(buf, cap,
+		     "HTTP/1.%d %d %s\r\nServer: sm-httpd\r\nDate: %s\r\n"
+		     "%s%s%sContent-Length: %llu\r\n%s%s\r\n",
+		     minor, status, http_reason(status), http_date(time(NULL)),
+		     type ? "Content-Type: " : "", type ? type : "",
+		     type ? "\r\n" : "", (unsigned long long)length,
+		     /* 1.1 keeps alive by default, 1.0 closes by default. */
+		     keep_alive ? (minor ? "" : "Connection: keep-alive\r\n") :
+				  "Connection: close\r\n",
+		     extra ? extra : "");
+	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+size_t http_error(char *buf, size_t cap, int status, int minor,
+		  int keep_alive, int head_only)
+{
+	char body[256];
+	size_t h;
+	int n;
+
+	n = snprintf(body, sizeof(body),
+		     "<html><head><title>%d %s</title></head><body>"
+		     "<h1>%d %s</h1></body></html>\n", status,
+		     http_reason(status), status, http_reason(status));
+	h = http_head(buf, cap, status, minor, "text/html; charset=utf-8",
+		      (uint64_t)n, keep_alive,
+		      status == 405 ? "Allow: GET, HEAD\r\n" : NULL);
+	if (!h || head_only || h + (size_t)n >= cap)
+		return h;
+	memcpy(buf + h, body, (size_t)n);
+	return h + (size_t)n;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode the path part of target into out ("./" + path); 0 or -400. */
+static int decode_path(const char *t, size_t len, char *out, size_t cap)
+{
+	size_t i, o = 0;
+
+	if (len == 0 || t[0] != '/')
+		return -400;
+	out[o++] = '.';
+	for (i = 0; i < len && t[i] != '?' && t[i] != '#'; i++) {
+		char c = t[i];
+
+		if (c == '%') {
+			int hi = i + 2 < len ? hexval(t[i + 1]) : -1;
+			int lo = hi >= 0 ? hexval(t[i + 2]) : -1;
+
+			if (lo < 0)
+				return -400;
+			c = (char)(hi * 16 + lo);
+			i += 2;
+		}
+		if (c == '\0' || o + 1 >= cap)
+			return -400;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* Any ".." segment, however it was spelled, is refused outright. */
+static int has_dotdot(const char *p)
+{
+	const char *s = p;
+
+	while ((s = strstr(s, "..")) != NULL) {
+		if ((s == p || s[-1] == '/') && (s[2] == '/' || s[2] == '\0'))
+			return 1;
+		s += 2;
+	}
+	return 0;
+}
+
+/* openat2 with RESOLVE_BENEATH: the kernel refuses every path (.., a
+ * symlink, an absolute link) that would resolve outside rootfd. */
+static int open_beneath(int rootfd, const char *path)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+
+	return fd < 0 ? -errno : (int)fd;
+}
+
+static int status_of(int err)
+{
+	return err == -ENOENT || err == -ENOTDIR || err == -EXDEV ||
+	       err == -ELOOP ? -404 : -403;
+}
+
+int http_open_target(int rootfd, const char *target, size_t len,
+		     uint64_t *size, const char **type)
+{
+	char path[PATH_MAX_LEN + 16];
+	struct stat st;
+	size_t plen;
+	int fd, ret;
+
+	ret = decode_path(target, len, path, PATH_MAX_LEN);
+	if (ret < 0)
+		return ret;
+	if (has_dotdot(path))
+		return -400;
+	fd = open_beneath(rootfd, path);
+	if (fd < 0)
+		return status_of(fd);
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		plen = strlen(path);
+		snprintf(path + plen, sizeof(path) - plen, "%sindex.html",
+			 path[plen - 1] == '/' ? "" : "/");
+		fd = open_beneath(rootfd, path);
+		if (fd < 0)
+			return status_of(fd);
+		if (fstat(fd, &st) < 0)
+			st.st_mode = 0;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return -403;
+	}
+	*size = (uint64_t)st.st_size;
+	*type = http_mime(path, strlen(path));
+	return fd;
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* httpd.h: what sm-httpd's files share. */
+#ifndef SM_HTTPD_H
+#define SM_HTTPD_H
+
+#include "stackmap.h"
+
+struct opts {
+	const char *addr, *root, *port_file;
+	int port, verbose;
+	long fixed;                /* body size, -1 = serve root */
+	unsigned idle_s, header_s;
+	struct sm_config cfg;
+};
+
+/* Parse the command line; -1 after printing a usage error. */
+int httpd_parse_opts(int argc, char **argv, struct opts *o);
+
+#endif

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* httpd_opts.c: sm-httpd's command line. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "httpd.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: sm-httpd (-r DIR | --fixed SIZE) [OPTIONS]\n"
+"\n"
+"An HTTP/1.1 server on libstackmap: keep-alive, pipelining, GET and HEAD.\n"
+"Serves the files under DIR (types by extension, index.html for\n"
+"directories, nothing outside DIR), or answers every GET with a 200 OK\n"
+"body of SIZE bytes (the StackMap paper's benchmark: --fixed 1024).\n"
+"Prints the datapath counters on standard error when it stops (SIGINT,\n"
+"SIGTERM).\n"
+"\n"
+"Options:\n"
+"  -r, --root DIR         document root\n"
+"      --fixed SIZE       fixed response body of SIZE bytes (0..1048576)\n"
+"  -p, --port PORT        TCP port (default 8080; 0 = any free port)\n"
+"  -l, --listen ADDR      IPv4 or IPv6 address (default ::, all)\n"
+"  -e, --engine ENGINE    uring, epoll or auto (default auto; the\n"
+"                         environment variable SM_ENGINE overrides auto)\n"
+"  -c, --conns N          connections at most (default 65536)\n"
+"  -b, --bufs N           buffers in the pool (default 8192)\n"
+"  -s, --buf-size BYTES   bytes per buffer (default 2048)\n"
+"      --idle-timeout S   close a connection idle for S seconds (default 60)\n"
+"      --header-timeout S answer 408 when a request head takes longer than\n"
+"                         S seconds to arrive (default 10)\n"
+"  -P, --port-file FILE   write the bound port to FILE once listening\n"
+"  -v, --verbose          print the engine and address at start\n"
+"  -h, --help             this help\n"
+"\n"
+"Errors: 400 malformed, 403 forbidden, 404 missing, 405 other methods,\n"
+"408 slow head, 413 body over 1 MiB, 414 URI over 4096 bytes, 431 head over\n"
+"16 KiB or over 64 fields, 501 Transfer-Encoding, 505 other versions.\n"
+"\n"
+"Exit status: 0 after a signal, 64 usage error, 66 DIR unusable, 71 the\n"
+"socket or the port cannot be set up.\n"
+"\n"
+"Example: sm-httpd --fixed 1024 -p 8080 &  wrk -t1 -c100 -d10s http://127.0.0.1:8080/\n");
+}
+
+int httpd_parse_opts(int argc, char **argv, struct opts *o)
+{
+	enum { O_FIXED = 256, O_IDLE, O_HEADER };
+	static const struct option lo[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "fixed", required_argument, NULL, O_FIXED },
+		{ "port", required_argument, NULL, 'p' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "engine", required_argument, NULL, 'e' },
+		{ "conns", required_argument, NULL, 'c' },
+		{ "bufs", required_argument, NULL, 'b' },
+		{ "buf-size", required_argument, NULL, 's' },
+		{ "idle-timeout", required_argument, NULL, O_IDLE },
+		{ "header-timeout", required_argument, NULL, O_HEADER },
+		{ "port-file", required_argument, NULL, 'P' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->addr = "::";
+	o->port = 8080;
+	o->fixed = -1;
+	o->idle_s = 60;
+	o->header_s = 10;
+	sm_config_init(&o->cfg);
+	while ((ch = getopt_long(argc, argv, "r:p:l:e:c:b:s:P:vh", lo,
+				 NULL)) != -1) {
+		switch (ch) {
+		case 'r': o->root = optarg; break;
+		case O_FIXED: o->fixed = util_num(optarg, 0, 1 << 20); break;
+		case 'p': o->port = (int)util_num(optarg, 0, 65535); break;
+		case 'l': o->addr = optarg; break;
+		case 'e':
+			if (sm_engine_parse(optarg, &o->cfg.engine) < 0)
+				return util_usage_error("bad engine", optarg);
+			break;
+		case 'c': o->cfg.max_conns = (uint32_t)util_num(optarg, 1, 1 << 23); break;
+		case 'b': o->cfg.num_bufs = (uint32_t)util_num(optarg, 8, 1 << 24); break;
+		case 's': o->cfg.buf_size = (uint32_t)util_num(optarg, 64, 1 << 20); break;
+		case O_IDLE: o->idle_s = (unsigned)util_num(optarg, 1, 86400); break;
+		case O_HEADER: o->header_s = (unsigned)util_num(optarg, 1, 86400); break;
+		case 'P': o->port_file = optarg; break;
+		case 'v': o->verbose = 1; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind < argc)
+		return util_usage_error("unexpected argument", argv[optind]);
+	if (!o->root == (o->fixed < 0)) {
+		fprintf(stderr, "sm-httpd: give exactly one of -r DIR and --fixed SIZE\n");
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
