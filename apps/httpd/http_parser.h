@@ -45,7 +45,7 @@ struct http_req {
 	size_t max_hdrs;		/* in: capacity of hdrs */
 	int64_t content_length;		/* -1 if absent */
 	unsigned flags;			/* HTTP_F_* */
-	int status;			/* on error (-1): the status to answer */
+	int status;			/* on -1: the status to answer */
 };
 
 #define HTTP_F_CONN_CLOSE	1	/* Connection: close seen */

@@ -89,6 +89,8 @@ struct mc_pending {
 struct mc_conn {
 	enum mc_conn_state state;
 	bool noreply;		/* of the command being answered */
+	size_t scanned;		/* bytes of the partial line at the start
+				 * of the input known to hold no '\n' */
 	size_t swallow;		/* bytes left to discard */
 	struct mc_pending p;
 	struct mc_server *srv;	/* set by the caller after mc_conn_init() */

@@ -84,6 +84,15 @@ t_stop fixed "$T_PID"
 [ "$(t_stat fixed bad_slots)" = 0 ] || t_fail "bad slots"
 [ "$(t_stat fixed bufs_in_use)" = "$(t_stat fixed bufs_idle)" ] || t_fail "buffers leaked"
 
+# ---- IPv6 and IPv4 on one dual-stack socket, engine chosen by -e ----
+if [ -e /proc/net/if_inet6 ]; then
+	t_start v6 "$HTTPD" --fixed 7 -p 0 -l :: -e "${SM_ENGINE:-auto}" -v
+	expect "IPv6" xxxxxxx "$(curl -sf -g "http://[::1]:$T_PORT/")"
+	expect "IPv4 on ::" xxxxxxx "$(curl -sf "http://127.0.0.1:$T_PORT/")"
+	grep -q "${SM_ENGINE:-} engine" "$T_DIR/v6.err" || t_fail "-e ignored: $(cat "$T_DIR/v6.err")"
+	t_stop v6 "$T_PID"
+fi
+
 # ---- static files ----
 R=$T_DIR/root
 mkdir -p "$R/sub" "$T_DIR/outside"
