@@ -27,7 +27,7 @@ LDLIBS  := -luring -lpthread
 
 LIB_SRC := lib/pool.c lib/port.c lib/engine_uring.c lib/engine_epoll.c
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
-UTIL_OBJ := $(B)/apps/common/util.o $(B)/apps/common/out.o
+UTIL_OBJ := $(B)/apps/common/util.o $(B)/apps/common/out.o $(B)/apps/common/server.o
 HTTPD_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard apps/httpd/*.c))
 LIBA    := $(B)/libstackmap.a
 LIBSO   := $(B)/libstackmap.so.0

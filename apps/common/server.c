@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "server.h"
+
+#define IN_MIN 4096
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void srv_init(struct srv *s, struct sm_port *port, const struct srv_ops *ops,
+	      void *app)
+{
+	memset(s, 0, sizeof(*s));
+	s->port = port;
+	s->ops = ops;
+	s->app = app;
+	s->in_max = 1u << 20;
+	s->out_limit = 256u << 10;
+	out_init(&s->w, port);
+	s->now_ms = mono_ms();
+}
+
+struct srv_conn *srv_conn(struct srv *s, int fd)
+{
+	size_t n, sz = s->ops->conn_size;
+
+	if (fd < 0)
+		return NULL;
+	if ((size_t)fd >= s->nconns) {
+		n = s->nconns ? s->nconns : 1024;
+		while (n <= (size_t)fd)
+			n *= 2;
+		s->conns = realloc(s->conns, n * sz);
+		if (!s->conns)
+			abort();  /* out of memory: nothing sane to do */
+		memset(s->conns + s->nconns * sz, 0, (n - s->nconns) * sz);
+		s->nconns = n;
+	}
+	return (struct srv_conn *)(s->conns + (size_t)fd * sz);
+}
+
+void srv_pend(struct srv *s, int fd, struct srv_conn *c)
+{
+	if (c->pending)
+		return;
+	if (s->npend == s->pend_cap) {
+		s->pend_cap = s->pend_cap ? s->pend_cap * 2 : 256;
+		s->pend = realloc(s->pend, s->pend_cap * sizeof(*s->pend));
+		if (!s->pend)
+			abort();
+	}
+	s->pend[s->npend++] = fd;
+	c->pending = true;
+}
+
+void srv_write(struct srv *s, int fd, struct srv_conn *c, const void *data,
+	       size_t len)
+{
+	out_write(&s->w, fd, &c->q, data, len);
+	if (c->q.bytes)
+		srv_pend(s, fd, c);
+}
+
+static void release(struct srv *s, int fd, struct srv_conn *c)
+{
+	s->ops->on_release(s, fd, c);
+	free(c->in);
+	c->in = NULL;
+	c->in_len = 0;
+	out_q_free(&c->q);
+	c->open = false;
+	s->curr--;
+}
+
+static bool busy(const struct srv *s, const struct srv_conn *c)
+{
+	return c->q.bytes > s->out_limit || (s->ops->busy && s->ops->busy(c));
+}
+
+/* Keep unconsumed input; a connection over in_max is closed. */
+static void stash(struct srv *s, int fd, struct srv_conn *c, const char *p,
+		  size_t n)
+{
+	size_t cap = IN_MIN;
+
+	if (c->in_len + n > s->in_max) {
+		srv_close(s, fd, c);
+		return;
+	}
+	while (cap < c->in_len + n)
+		cap *= 2;
+	if (!c->in || cap > IN_MIN) {
+		c->in = realloc(c->in, cap);
+		if (!c->in)
+			abort();
+	}
+	memmove(c->in + c->in_len, p, n);
+	c->in_len += n;
+}
+
+static void feed_stash(struct srv *s, int fd, struct srv_conn *c)
+{
+	size_t n = s->ops->on_input(s, fd, c, c->in, c->in_len);
+
+	if (!c->open || c->closing)
+		return;
+	memmove(c->in, c->in + n, c->in_len - n);
+	c->in_len -= n;
+}
+
+static void on_data(struct srv *s, int fd, const char *p, size_t len)
+{
+	struct srv_conn *c = srv_conn(s, fd);
+	size_t n;
+
+	if (!c->open || c->closing)
+		return;
+	c->last_ms = s->now_ms;
+	if (c->in_len || busy(s, c)) {
+		stash(s, fd, c, p, len);
+		if (c->open && !c->closing && !busy(s, c))
+			feed_stash(s, fd, c);
+		return;
+	}
+	n = s->ops->on_input(s, fd, c, p, len);  /* in place: the usual case */
+	if (c->open && !c->closing && n < len)
+		stash(s, fd, c, p + n, len - n);
+}
+
+/* Everything fd had to say is out (or given up): close it. */
+static void finish_close(struct srv *s, int fd, struct srv_conn *c)
+{
+	if (!c->q.close_after && !c->q.bytes)
+		out_close(&s->w, fd, &c->q);
+	if (c->q.close_after)
+		srv_pend(s, fd, c);  /* the ring was full: out_drain closes */
+	else
+		release(s, fd, c);
+}
+
+/* Move fd's pending output into TX slots, then serve its kept input. */
+static void drain_one(struct srv *s, int fd)
+{
+	struct srv_conn *c = srv_conn(s, fd);
+
+	c->pending = false;
+	if (!c->open)
+		return;
+	if (!out_drain(&s->w, fd, &c->q) ||
+	    (s->ops->on_drain && !s->ops->on_drain(s, fd, c))) {
+		srv_pend(s, fd, c);
+		return;
+	}
+	if (c->closing) {
+		finish_close(s, fd, c);
+		return;
+	}
+	if (c->in_len && !busy(s, c))
+		feed_stash(s, fd, c);
+}
+
+static void drain_all(struct srv *s)
+{
+	size_t i, n = s->npend;
+	int *list = s->pend;
+
+	/* Conns that still wait are added to a fresh list. */
+	s->pend = NULL;
+	s->npend = s->pend_cap = 0;
+	for (i = 0; i < n; i++)
+		drain_one(s, list[i]);
+	free(list);
+}
+
+/* The close completes in drain_all(), after the current callback: the
+ * caller may still be parsing c->in. */
+void srv_close(struct srv *s, int fd, struct srv_conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	c->in_len = 0;
+	srv_pend(s, fd, c);
+}
+
+static void on_slot(struct srv *s, const struct sm_slot *sl)
+{
+	struct srv_conn *c = srv_conn(s, sl->fd);
+
+	if (sl->flags & SM_F_ACCEPT) {
+		memset(c, 0, s->ops->conn_size);
+		c->open = true;
+		c->last_ms = s->now_ms;
+		s->curr++;
+		s->total++;
+		s->ops->on_open(s, sl->fd, c);
+	} else if (sl->flags & (SM_F_EOF | SM_F_ERR)) {
+		if (!c->open)
+			return;
+		if (sl->flags & SM_F_ERR)
+			out_q_free(&c->q);  /* nobody will read it */
+		srv_close(s, sl->fd, c);
+	} else {
+		on_data(s, sl->fd, (const char *)sm_buf(s->port, sl->buf_idx) +
+			sl->off, sl->len);
+	}
+}
+
+int srv_run(struct srv *s, volatile sig_atomic_t *stop)
+{
+	struct sm_ring *rx = sm_rxring(s->port);
+	uint64_t tick = s->now_ms;
+	int ret;
+
+	while (!*stop) {
+		out_flush(&s->w);
+		/* Bounded wait: a signal just before it is seen in 500 ms. */
+		ret = sm_sync(s->port, s->npend ? 0 : 500);
+		if (ret < 0)
+			return ret;
+		s->now_ms = mono_ms();
+		drain_all(s);
+		while (!sm_ring_empty(rx)) {
+			on_slot(s, &rx->slot[rx->head]);
+			sm_ring_advance(rx, sm_ring_next(rx, rx->head));
+		}
+		drain_all(s);
+		if (s->ops->on_tick && s->now_ms - tick >= 1000) {
+			tick = s->now_ms;
+			s->ops->on_tick(s);
+		}
+	}
+	return 0;
+}
+
+void srv_fini(struct srv *s)
+{
+	size_t fd;
+
+	for (fd = 0; fd < s->nconns; fd++) {
+		struct srv_conn *c = srv_conn(s, (int)fd);
+
+		if (c->open)
+			release(s, (int)fd, c);
+	}
+	free(s->conns);
+	free(s->pend);
+}

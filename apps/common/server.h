@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * server.h: the event loop and connection bookkeeping that sm-httpd and
+ * sm-memcached share.  An app gives a table of callbacks (redis' ae style)
+ * and a connection struct that begins with struct srv_conn.
+ *
+ * Input is offered to the app in place, in the RX buffer; what it leaves
+ * unconsumed (a partial request) is kept in the connection's input buffer
+ * and offered again, with the next bytes appended.  Output goes through
+ * out.c; a connection whose queued output exceeds out_limit (or that the
+ * app says is busy) is offered no input until it drained, so a client that
+ * does not read its answers cannot make the server buffer without bound.
+ */
+#ifndef SM_APP_SERVER_H
+#define SM_APP_SERVER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "out.h"
+#include "stackmap.h"
+
+struct srv_conn {
+	bool open, closing;
+	bool pending;              /* on the pending-output list */
+	char *in;                  /* unconsumed input */
+	size_t in_len;
+	uint64_t last_ms;          /* last input */
+	struct out_q q;
+};
+
+struct srv;
+
+struct srv_ops {
+	size_t conn_size;          /* the app's struct, srv_conn first */
+	void (*on_open)(struct srv *s, int fd, struct srv_conn *c);
+	/* Consume input; returns the bytes consumed.  May write, close. */
+	size_t (*on_input)(struct srv *s, int fd, struct srv_conn *c,
+			   const char *buf, size_t len);
+	/* Optional: produce more output (file data); true when done. */
+	bool (*on_drain)(struct srv *s, int fd, struct srv_conn *c);
+	/* Optional: true while the conn must not be offered input. */
+	bool (*busy)(const struct srv_conn *c);
+	/* Free what the app holds for the connection (also at exit). */
+	void (*on_release)(struct srv *s, int fd, struct srv_conn *c);
+	/* Optional: once a second. */
+	void (*on_tick)(struct srv *s);
+};
+
+struct srv {
+	struct sm_port *port;
+	struct out w;
+	const struct srv_ops *ops;
+	void *app;
+	char *conns;               /* conn_size bytes per fd */
+	size_t nconns;
+	int *pend;                 /* fds with output pending */
+	size_t npend, pend_cap;
+	uint64_t now_ms;
+	size_t in_max;             /* input kept per connection */
+	size_t out_limit;          /* queued output that pauses input */
+	uint64_t curr, total;      /* open and accepted connections */
+};
+
+void srv_init(struct srv *s, struct sm_port *port, const struct srv_ops *ops,
+	      void *app);
+/* Serve until *stop; 0, or -errno when a sync failed. */
+int srv_run(struct srv *s, volatile sig_atomic_t *stop);
+/* Release every connection's app state. */
+void srv_fini(struct srv *s);
+
+/* The connection record of fd (NULL past the table). */
+struct srv_conn *srv_conn(struct srv *s, int fd);
+
+void srv_write(struct srv *s, int fd, struct srv_conn *c, const void *data,
+	       size_t len);
+/* Stop reading fd; close it once its queued output is sent. */
+void srv_close(struct srv *s, int fd, struct srv_conn *c);
+/* fd has more output to produce (on_drain will be called). */
+void srv_pend(struct srv *s, int fd, struct srv_conn *c);
+
+#endif
