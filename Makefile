@@ -29,10 +29,11 @@ LIB_SRC := lib/pool.c lib/port.c lib/engine_uring.c lib/engine_epoll.c
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 UTIL_OBJ := $(B)/apps/common/util.o $(B)/apps/common/out.o $(B)/apps/common/server.o
 HTTPD_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard apps/httpd/*.c))
+MC_CORE := $(patsubst %.c,$(B)/%.o,$(wildcard apps/memcached/mc_*.c))
 LIBA    := $(B)/libstackmap.a
 LIBSO   := $(B)/libstackmap.so.0
 
-PROGS   := $(B)/sm-echo $(B)/sm-httpd $(B)/zc-threshold
+PROGS   := $(B)/sm-echo $(B)/sm-httpd $(B)/sm-memcached $(B)/zc-threshold
 UNIT    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/*.c))
 INTEG   := $(patsubst tests/integration/%.c,$(B)/tests/%,$(wildcard tests/integration/*.c))
 
@@ -64,6 +65,12 @@ $(B)/sm-httpd: $(HTTPD_OBJ) $(UTIL_OBJ) $(LIBA)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/tests/http_parser_test: $(B)/tests/unit/http_parser_test.o $(B)/apps/httpd/http_parser.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/sm-memcached: $(B)/apps/memcached/memcached.o $(MC_CORE) $(UTIL_OBJ) $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/mc_proto_test: $(B)/tests/unit/mc_proto_test.o $(MC_CORE)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/zc-threshold: $(B)/bench/zc_threshold.o $(LIBA)

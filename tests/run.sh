@@ -47,6 +47,10 @@ for t in "$B"/tests/*_test; do
 		SM_ENGINE=$e run "$name[$e]" "$t"
 	done
 done
+for t in tests/unit/*_test.sh; do
+	[ -f "$t" ] || continue
+	run "$(basename "$t" .sh)" bash "$t"
+done
 for t in tests/integration/*_test.sh; do
 	[ -f "$t" ] || continue
 	name=$(basename "$t" .sh)

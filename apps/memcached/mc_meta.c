@@ -5,6 +5,7 @@
  * gave them.  Errors are shown even with the q flag; q hides only the
  * nominal answer (EN for mg, HD for ms, md and ma).
  */
+#include <errno.h>
 #include <string.h>
 
 #include "mc_int.h"
@@ -37,47 +38,51 @@ static bool mc_farg_time(struct mc_ctx *x, const struct mc_tok *t,
 	return true;
 }
 
+static bool mc_fail(const char **err, const char *msg)
+{
+	*err = msg;
+	return false;
+}
+
 /* One flag; false sets *err (parsing goes on, as memcached's preparse). */
 static bool mc_mflag(struct mc_ctx *x, const struct mc_tok *t,
 		     struct mc_mflags *of, const char **err)
 {
 	static const char bad_tok[] =
 		"CLIENT_ERROR bad token in command line format";
+	static const char bad_m[] = "CLIENT_ERROR incorrect length for M token";
+	static const char bad_j[] =
+		"CLIENT_ERROR invalid numeric initial value";
+	static const char bad_d[] = "CLIENT_ERROR invalid numeric delta value";
 	struct mc_tok a = mc_farg(t);
 
 	switch (t->s[0]) {
 	case 'N':
 		of->vivify = true;
 		return mc_farg_time(x, t, &of->autoviv_exptime) ||
-		       (*err = bad_tok, false);
+		       mc_fail(err, bad_tok);
 	case 'T':
 		of->new_ttl = true;
 		return mc_farg_time(x, t, &of->exptime) ||
-		       (*err = bad_tok, false);
+		       mc_fail(err, bad_tok);
 	case 'R':
 		return mc_farg_time(x, t, &of->recache_time) ||
-		       (*err = bad_tok, false);
+		       mc_fail(err, bad_tok);
 	case 'F':
 		return mc__tok_u32(&a, &of->client_flags);
 	case 'C':
 		of->has_cas = mc__tok_u64(&a, &of->req_cas);
-		return of->has_cas || (*err = bad_tok, false);
+		return of->has_cas || mc_fail(err, bad_tok);
 	case 'E':
 		of->has_cas_in = mc__tok_u64(&a, &of->cas_in);
-		return of->has_cas_in || (*err = bad_tok, false);
+		return of->has_cas_in || mc_fail(err, bad_tok);
 	case 'M':
 		of->mode = t->len == 2 ? t->s[1] : 0;
-		return t->len == 2 ||
-		       (*err = "CLIENT_ERROR incorrect length for M token",
-			false);
+		return t->len == 2 || mc_fail(err, bad_m);
 	case 'J':
-		return mc__tok_u64(&a, &of->initial) ||
-		       (*err = "CLIENT_ERROR invalid numeric initial value",
-			false);
+		return mc__tok_u64(&a, &of->initial) || mc_fail(err, bad_j);
 	case 'D':
-		return mc__tok_u64(&a, &of->delta) ||
-		       (*err = "CLIENT_ERROR invalid numeric delta value",
-			false);
+		return mc__tok_u64(&a, &of->delta) || mc_fail(err, bad_d);
 	default:
 		return true;
 	}
@@ -144,14 +149,11 @@ static char *mc_put_flag_u64(char *p, char f, uint64_t v)
 	return mc__u64toa(v, p);
 }
 
-/* " O<opaque>" and " k<key>", the flags every meta answer echoes; NULL
- * when the opaque is too long. */
+/* " O<opaque>" and " k<key>", the flags every meta answer echoes. */
 static char *mc_put_echo(char *p, const struct mc_tok *f,
 			 const struct mc_tok *key)
 {
 	if (f->s[0] == 'O') {
-		if (f->len > MC_MFLAG_MAX_OPAQUE)
-			return NULL;
 		*p++ = ' ';
 		return mc_put(p, f->s, f->len);
 	}
@@ -160,6 +162,36 @@ static char *mc_put_echo(char *p, const struct mc_tok *f,
 		return mc_put(p, key->s, key->len);
 	}
 	return p;
+}
+
+/* Checked before anything changes, so the answers built later fit their
+ * buffers and an error never follows a side effect. */
+static bool mc_opaque_ok(struct mc_ctx *x, struct mc_tok *t, int ntok,
+			 int start)
+{
+	int i;
+
+	for (i = start; i < ntok - 1; i++) {
+		if (t[i].s[0] == 'O' && t[i].len > MC_MFLAG_MAX_OPAQUE) {
+			mc__error(x, "CLIENT_ERROR opaque token too long");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* code and the echoed flags; hide (q) suppresses it. */
+static void mc_meta_answer(struct mc_ctx *x, struct mc_tok *t, int ntok,
+			   const char *code, bool hide)
+{
+	char buf[512], *p = mc_put(buf, code, 2);
+	int i;
+
+	for (i = 2; i < ntok - 1; i++)
+		p = mc_put_echo(p, &t[i], &t[1]);
+	p = mc_put(p, "\r\n", 2);
+	if (!hide)
+		mc__write(x, buf, (size_t)(p - buf));
 }
 
 static char *mc_put_ttl(char *p, const struct mc_item *it, uint32_t now)
@@ -176,7 +208,7 @@ struct mc_mg {
 	bool created, won, ttl_set;
 };
 
-/* Return flags of an mg hit; NULL when the opaque is too long. */
+/* Return flags of an mg hit, in request order. */
 static char *mc_mg_flags(struct mc_ctx *x, struct mc_tok *t, int ntok,
 			 const struct mc_mflags *of, struct mc_mg *g, char *p)
 {
@@ -184,7 +216,7 @@ static char *mc_mg_flags(struct mc_ctx *x, struct mc_tok *t, int ntok,
 	struct mc_item *it = g->it;
 	int i;
 
-	for (i = 2; p && i < ntok - 1; i++) {
+	for (i = 2; i < ntok - 1; i++) {
 		switch (t[i].s[0]) {
 		case 'T':
 			g->ttl_set = true;
@@ -214,8 +246,8 @@ static char *mc_mg_flags(struct mc_ctx *x, struct mc_tok *t, int ntok,
 			p = mc_put_flag_u64(p, 'l', now - it->atime);
 			break;
 		case 'h':
-			p = mc_put(p, it->iflags & MC_IT_FETCHED ? " h1" : " h0",
-				   3);
+			p = mc_put(p, it->iflags & MC_IT_FETCHED ?
+				      " h1" : " h0", 3);
 			break;
 		default:
 			p = mc_put_echo(p, &t[i], &t[1]);
@@ -255,10 +287,6 @@ static void mc_mg_hit(struct mc_ctx *x, struct mc_tok *t, int ntok,
 	else
 		p = mc_put(p, "HD", 2);
 	p = mc_mg_flags(x, t, ntok, of, g, p);
-	if (!p) {
-		mc__error(x, "CLIENT_ERROR opaque token too long");
-		return;
-	}
 	p = mc_put(mc_mg_tokens(g, p), "\r\n", 2);
 	mc__write(x, buf, (size_t)(p - buf));
 	if (of->value)
@@ -272,25 +300,7 @@ static void mc_mg_hit(struct mc_ctx *x, struct mc_tok *t, int ntok,
 	}
 	/* Bumped last so h and l report the state before this request. */
 	if (!of->no_update)
-		mc_store_find(x->st, t[1].s, t[1].len, true);
-}
-
-/* The miss answer: "EN" with the echoed flags, hidden by q. */
-static void mc_meta_miss(struct mc_ctx *x, struct mc_tok *t, int ntok,
-			 const char *code)
-{
-	char buf[512], *p = mc_put(buf, code, 2);
-	int i;
-
-	for (i = 2; p && i < ntok - 1; i++)
-		p = mc_put_echo(p, &t[i], &t[1]);
-	if (!p) {
-		mc__error(x, "CLIENT_ERROR opaque token too long");
-		return;
-	}
-	p = mc_put(p, "\r\n", 2);
-	if (!x->c->noreply)
-		mc__write(x, buf, (size_t)(p - buf));
+		mc_store_bump(x->st, g->it);
 }
 
 /* N on a miss: an empty item with the N TTL, so one client recaches. */
@@ -315,12 +325,15 @@ int mc__cmd_mg(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
 	struct mc_mg g = { 0 };
 
 	(void)arg;
-	if (mc_meta_start(x, t, ntok, "CLIENT_ERROR options flags are too long"))
+	if (mc_meta_start(x, t, ntok,
+			  "CLIENT_ERROR options flags are too long"))
 		return 0;
 	if (mc_mflags_parse(x, t, ntok, 2, &of, &err)) {
 		mc__error(x, err);
 		return 0;
 	}
+	if (!mc_opaque_ok(x, t, ntok, 2))
+		return 0;
 	x->c->noreply = of.no_reply;
 	g.it = mc_store_find(x->st, t[1].s, t[1].len, false);
 	if (!g.it && of.vivify) {
@@ -333,7 +346,7 @@ int mc__cmd_mg(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
 	}
 	x->st->stats.cmd_get++;
 	x->st->stats.get_misses++;
-	mc_meta_miss(x, t, ntok, "EN");
+	mc_meta_answer(x, t, ntok, "EN", of.no_reply);
 	return 0;
 }
 
@@ -554,7 +567,7 @@ static const char *mc_md_hit(struct mc_ctx *x, struct mc_item *it,
 		if (!of->remove_val)
 			mc_store_unlink(x->st, it);
 	}
-	return x->c->noreply ? "" : "HD";
+	return "HD";
 }
 
 /* md <key> <flags>* */
@@ -571,6 +584,8 @@ int mc__cmd_md(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
 		mc__error(x, "CLIENT_ERROR invalid or duplicate flag");
 		return 0;
 	}
+	if (!mc_opaque_ok(x, t, ntok, 2))
+		return 0;
 	it = mc_store_find(x->st, t[1].s, t[1].len, false);
 	if (it) {
 		code = mc_md_hit(x, it, &of);
@@ -578,10 +593,152 @@ int mc__cmd_md(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
 		x->st->stats.delete_misses++;
 		code = "NF";
 	}
-	x->c->noreply = false;
-	if (code && *code)
-		mc_meta_miss(x, t, ntok, code);
-	else if (code && of.no_reply)
-		mc_meta_miss(x, t, ntok, "HD");	/* checks the opaque only */
+	if (code)
+		mc_meta_answer(x, t, ntok, code,
+			       of.no_reply && code[0] == 'H');
+	return 0;
+}
+
+/* ---- ma ---------------------------------------------------------------- */
+
+/* N on a miss: a new item holding the J value (default 0). */
+static struct mc_item *mc_ma_vivify(struct mc_ctx *x, const struct mc_tok *key,
+				    const struct mc_mflags *of,
+				    char num[MC_INCR_MAX])
+{
+	struct mc_store_args a = { .op = MC_OP_ADD, .new_cas = of->cas_in };
+	struct mc_item *it, *stored;
+	size_t n = (size_t)(mc__u64toa(of->initial, num) - num);
+
+	num[n] = '\0';
+	if (mc_item_alloc(x->st, key->s, key->len, 0, 0, n, &it))
+		return NULL;
+	memcpy(mc_item_value(it), num, n);
+	mc_store_item(x->st, it, &a, &stored);
+	return stored;
+}
+
+/* HD or "VA <len>" with the flags, then the number with v. */
+static void mc_ma_answer(struct mc_ctx *x, struct mc_tok *t, int ntok,
+			 const struct mc_mflags *of, struct mc_item *it,
+			 bool created, const char *num)
+{
+	uint32_t now = (uint32_t)mc_store_now(x->st);
+	size_t n = strlen(num);
+	char buf[1024], *p = buf;
+	int i;
+
+	if (of->value)
+		p = mc__u64toa(n, mc_put(p, "VA ", 3));
+	else
+		p = mc_put(p, "HD", 2);
+	for (i = 2; i < ntok - 1; i++) {
+		switch (t[i].s[0]) {
+		case 'c':
+			p = mc_put_flag_u64(p, 'c', it->cas);
+			break;
+		case 't':
+			p = mc_put_ttl(p, it, now);
+			break;
+		case 'T':
+			it->exptime = of->exptime;
+			break;
+		case 'N':
+			if (created)
+				it->exptime = of->autoviv_exptime;
+			break;
+		default:
+			p = mc_put_echo(p, &t[i], &t[1]);
+			break;
+		}
+	}
+	if (of->value)
+		p = mc_put(mc_put(p, "\r\n", 2), num, n);
+	p = mc_put(p, "\r\n", 2);
+	if (!x->c->noreply)
+		mc__write(x, buf, (size_t)(p - buf));
+}
+
+/* A miss: create with N, else NF.  The created item or NULL. */
+static struct mc_item *mc_ma_miss(struct mc_ctx *x, struct mc_tok *t,
+				  int ntok, const struct mc_mflags *of,
+				  bool incr, char num[MC_INCR_MAX])
+{
+	struct mc_item *it;
+
+	if (!of->vivify) {
+		if (incr)
+			x->st->stats.incr_misses++;
+		else
+			x->st->stats.decr_misses++;
+		mc_meta_answer(x, t, ntok, "NF", false);
+		return NULL;
+	}
+	it = mc_ma_vivify(x, &t[1], of, num);
+	if (!it)
+		mc__error(x, "SERVER_ERROR Out of memory allocating new item");
+	return it;
+}
+
+/* ma <key> <flags>* */
+int mc__cmd_ma(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
+{
+	struct mc_mflags of = { .delta = 1 };
+	const char *err = NULL;
+	char num[MC_INCR_MAX];
+	struct mc_item *it;
+	bool incr = true;
+	uint64_t cas;
+
+	(void)arg;
+	if (mc_meta_start(x, t, ntok, "CLIENT_ERROR options flags too long"))
+		return 0;
+	if (mc_mflags_parse(x, t, ntok, 2, &of, &err)) {
+		mc__error(x, "CLIENT_ERROR invalid or duplicate flag");
+		return 0;
+	}
+	if (!mc_opaque_ok(x, t, ntok, 2))
+		return 0;
+	x->c->noreply = of.no_reply;
+	if (of.mode == 'D' || of.mode == '-') {
+		incr = false;
+	} else if (of.mode && of.mode != 'I' && of.mode != '+') {
+		mc__error(x, "CLIENT_ERROR invalid mode for ma M token");
+		return 0;
+	}
+	cas = of.has_cas ? of.req_cas : 0;
+	switch (mc_store_delta(x->st, t[1].s, t[1].len, incr, of.delta, &cas,
+			       num, &it)) {
+	case MC_DELTA_OK:
+		if (of.has_cas_in)
+			it->cas = of.cas_in;
+		mc_ma_answer(x, t, ntok, &of, it, false, num);
+		break;
+	case MC_DELTA_NON_NUMERIC:
+		mc__error(x, "CLIENT_ERROR cannot increment or decrement "
+			  "non-numeric value");
+		break;
+	case MC_DELTA_EOM:
+		mc__error(x, "SERVER_ERROR out of memory");
+		break;
+	case MC_DELTA_CAS_MISMATCH:
+		mc_meta_answer(x, t, ntok, "EX", false);
+		break;
+	default:
+		it = mc_ma_miss(x, t, ntok, &of, incr, num);
+		if (it)
+			mc_ma_answer(x, t, ntok, &of, it, true, num);
+		break;
+	}
+	return 0;
+}
+
+/* mn: the no-op that ends a pipeline of quiet commands. */
+int mc__cmd_mn(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
+{
+	(void)t;
+	(void)ntok;
+	(void)arg;
+	mc__reply(x, "MN");
 	return 0;
 }

@@ -124,21 +124,13 @@ bool mc__tok_i32(const struct mc_tok *t, int32_t *v)
 	return true;
 }
 
-/* memcached only limits the length; control characters are refused here
- * too because they cannot round-trip through a text protocol line. */
+/* As memcached: a key is any run of bytes up to the next space, at most
+ * MC_KEY_MAX long.  Other control bytes are allowed (memcached accepts
+ * them, and memcaslap's keys begin with binary bytes); "\r" and "\n"
+ * cannot occur, they end the line. */
 bool mc__key_ok(const struct mc_tok *key)
 {
-	size_t i;
-
-	if (!key->s || !key->len || key->len > MC_KEY_MAX)
-		return false;
-	for (i = 0; i < key->len; i++) {
-		unsigned char ch = (unsigned char)key->s[i];
-
-		if (ch < 0x20 || ch == 0x7f)
-			return false;
-	}
-	return true;
+	return key->s && key->len && key->len <= MC_KEY_MAX;
 }
 
 bool mc__noreply_maybe(struct mc_ctx *x, struct mc_tok *t, int ntok)

@@ -11,8 +11,8 @@
  *	        bytes after it, call again.  Only command lines must be whole:
  *	        a data block may be split anywhere (the engine copies what it
  *	        gets into the pending item), so the unconsumed tail is at most
- *	        one partial line: up to MC_LINE_MAX + 1 bytes, or MC_GET_LINE_MAX
- *	        + 1 for get/gets/gat/gats.
+ *	        one partial line: up to MC_LINE_MAX + 1 bytes, or
+ *	        MC_GET_LINE_MAX + 1 for get/gets/gat/gats.
  *	n == -1: close the connection once the output written so far has been
  *	        sent (quit, a line too long, an HTTP request).  Every later
  *	        call returns -1 too.

@@ -178,6 +178,11 @@ static void mc_bump(struct mc_store *st, struct mc_item *it, uint32_t now)
 	}
 }
 
+void mc_store_bump(struct mc_store *st, struct mc_item *it)
+{
+	mc_bump(st, it, mc_now32(st));
+}
+
 void mc_store_unlink(struct mc_store *st, struct mc_item *it)
 {
 	struct mc_item **pp = mc_bucket(st, it->hv);

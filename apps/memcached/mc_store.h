@@ -138,6 +138,8 @@ size_t mc_item_total(size_t nkey, size_t nbytes);
  * bump moves it to the LRU head and marks it fetched. */
 struct mc_item *mc_store_find(struct mc_store *st, const char *key,
 			      size_t nkey, bool bump);
+/* Move a linked item to the LRU head and mark it fetched. */
+void mc_store_bump(struct mc_store *st, struct mc_item *it);
 /* Unlink and free a linked item. */
 void mc_store_unlink(struct mc_store *st, struct mc_item *it);
 /* 0 and the item removed, or -ENOENT. */

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * mc_admin.c: the server commands of the engine: stats (general, settings,
+ * items, slabs, reset), flush_all, version, verbosity, cache_memlimit,
+ * shutdown and quit.  Names and order of the stats follow memcached 1.6 so
+ * tools that scrape them (memstat, monitoring) find what they expect.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "mc_int.h"
+
+#define MC_MAX_VERBOSITY 2
+
+void mc_stat_printf(const struct mc_out *out, const char *name,
+		    const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n, m;
+
+	n = snprintf(buf, sizeof(buf), "STAT %s ", name);
+	if (n < 0 || (size_t)n >= sizeof(buf) - 2)
+		return;
+	va_start(ap, fmt);
+	m = vsnprintf(buf + n, sizeof(buf) - (size_t)n - 2, fmt, ap);
+	va_end(ap);
+	if (m < 0)
+		return;
+	n += m;
+	if ((size_t)n > sizeof(buf) - 3)
+		n = (int)sizeof(buf) - 3;	/* truncated value */
+	memcpy(buf + n, "\r\n", 2);
+	out->write(out->ctx, buf, (size_t)n + 2);
+}
+
+/* Stats go through the engine's sink so bytes_written counts them. */
+static void mc_count_write(void *ctx, const void *data, size_t len)
+{
+	mc__write(ctx, data, len);
+}
+
+static void mc_u64(const struct mc_out *o, const char *name, uint64_t v)
+{
+	mc_stat_printf(o, name, "%llu", (unsigned long long)v);
+}
+
+static void mc_stats_process(struct mc_ctx *x, const struct mc_out *o)
+{
+	const struct mc_server *srv = x->c->srv;
+	int64_t now = mc_store_now(x->st);
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	mc_stat_printf(o, "pid", "%ld", (long)getpid());
+	mc_stat_printf(o, "uptime", "%lld",
+		       (long long)(now - x->st->started));
+	mc_stat_printf(o, "time", "%lld", (long long)now);
+	mc_stat_printf(o, "version", "%s", MC_VERSION);
+	mc_stat_printf(o, "pointer_size", "%d", (int)(8 * sizeof(void *)));
+	mc_stat_printf(o, "rusage_user", "%ld.%06ld",
+		       (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec);
+	mc_stat_printf(o, "rusage_system", "%ld.%06ld",
+		       (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec);
+	mc_stat_printf(o, "max_connections", "%d", srv ? srv->maxconns : 0);
+	mc_u64(o, "curr_connections", srv ? srv->curr_connections : 0);
+	mc_u64(o, "total_connections", srv ? srv->total_connections : 0);
+}
+
+static void mc_stats_commands(const struct mc_stats *s,
+			      const struct mc_out *o)
+{
+	const struct { const char *name; uint64_t v; } t[] = {
+		{ "cmd_get", s->cmd_get }, { "cmd_set", s->cmd_set },
+		{ "cmd_flush", s->cmd_flush }, { "cmd_touch", s->cmd_touch },
+		{ "cmd_meta", s->cmd_meta }, { "get_hits", s->get_hits },
+		{ "get_misses", s->get_misses },
+		{ "get_expired", s->get_expired },
+		{ "get_flushed", s->get_flushed },
+		{ "delete_misses", s->delete_misses },
+		{ "delete_hits", s->delete_hits },
+		{ "incr_misses", s->incr_misses },
+		{ "incr_hits", s->incr_hits },
+		{ "decr_misses", s->decr_misses },
+		{ "decr_hits", s->decr_hits },
+		{ "cas_misses", s->cas_misses }, { "cas_hits", s->cas_hits },
+		{ "cas_badval", s->cas_badval },
+		{ "touch_hits", s->touch_hits },
+		{ "touch_misses", s->touch_misses },
+		{ "store_too_large", s->store_too_large },
+		{ "store_no_memory", s->store_no_memory },
+		{ "auth_cmds", 0 }, { "auth_errors", 0 },
+		{ "bytes_read", s->bytes_read },
+		{ "bytes_written", s->bytes_written },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		mc_u64(o, t[i].name, t[i].v);
+}
+
+static void mc_stats_general(struct mc_ctx *x, const struct mc_out *o)
+{
+	const struct mc_server *srv = x->c->srv;
+	const struct mc_store *st = x->st;
+	const struct mc_stats *s = &st->stats;
+
+	mc_stats_process(x, o);
+	mc_stats_commands(s, o);
+	mc_u64(o, "limit_maxbytes", st->maxbytes);
+	mc_stat_printf(o, "accepting_conns", "%u", 1u);
+	mc_stat_printf(o, "threads", "%d", srv ? srv->threads : 1);
+	mc_stat_printf(o, "hash_power_level", "%u", st->hashpower);
+	mc_u64(o, "hash_bytes",
+	       ((uint64_t)1 << st->hashpower) * sizeof(void *));
+	mc_stat_printf(o, "hash_is_expanding", "%u", 0u);
+	mc_u64(o, "malloc_fails", s->malloc_fails);
+	mc_u64(o, "bytes", s->bytes);
+	mc_u64(o, "curr_items", s->curr_items);
+	mc_u64(o, "total_items", s->total_items);
+	mc_u64(o, "expired_unfetched", s->expired_unfetched);
+	mc_u64(o, "evicted_unfetched", s->evicted_unfetched);
+	mc_u64(o, "evictions", s->evictions);
+	mc_u64(o, "reclaimed", s->reclaimed);
+	if (srv && srv->stats_cb)
+		srv->stats_cb(srv->stats_arg, o);
+}
+
+static void mc_stats_settings(struct mc_ctx *x, const struct mc_out *o)
+{
+	const struct mc_server *srv = x->c->srv;
+
+	mc_u64(o, "maxbytes", x->st->maxbytes);
+	mc_stat_printf(o, "maxconns", "%d", srv ? srv->maxconns : 0);
+	mc_stat_printf(o, "tcpport", "%d", srv ? srv->tcpport : 0);
+	mc_stat_printf(o, "udpport", "%d", 0);
+	mc_stat_printf(o, "verbosity", "%d", srv ? srv->verbosity : 0);
+	mc_stat_printf(o, "oldest", "%lu", (unsigned long)x->st->oldest_live);
+	mc_stat_printf(o, "evictions", "%s", "on");
+	mc_stat_printf(o, "num_threads", "%d", srv ? srv->threads : 1);
+	mc_stat_printf(o, "cas_enabled", "%s", "yes");
+	mc_stat_printf(o, "binding_protocol", "%s", "ascii");
+	mc_stat_printf(o, "auth_enabled_sasl", "%s", "no");
+	mc_stat_printf(o, "auth_enabled_ascii", "%s", "no");
+	mc_u64(o, "item_size_max", x->st->item_size_max);
+	mc_stat_printf(o, "hashpower_init", "%d", 0);
+	mc_stat_printf(o, "flush_enabled", "%s", "yes");
+	mc_stat_printf(o, "dump_enabled", "%s", "no");
+	mc_stat_printf(o, "hash_algorithm", "%s", "fnv1a");
+	mc_stat_printf(o, "lru_segmented", "%s", "no");
+	mc_stat_printf(o, "idle_timeout", "%d", 0);
+	mc_stat_printf(o, "client_flags_size", "%d", 4);
+}
+
+/* One LRU, shown as memcached's slab class 1. */
+static void mc_stats_items(struct mc_ctx *x, const struct mc_out *o)
+{
+	const struct mc_store *st = x->st;
+	int64_t age = 0;
+
+	if (!st->stats.curr_items)
+		return;
+	if (st->lru_tail)
+		age = mc_store_now(st) - st->lru_tail->atime;
+	mc_u64(o, "items:1:number", st->stats.curr_items);
+	mc_stat_printf(o, "items:1:age", "%lld", (long long)age);
+	mc_u64(o, "items:1:evicted", st->stats.evictions);
+	mc_u64(o, "items:1:evicted_unfetched", st->stats.evicted_unfetched);
+	mc_u64(o, "items:1:expired_unfetched", st->stats.expired_unfetched);
+	mc_u64(o, "items:1:reclaimed", st->stats.reclaimed);
+}
+
+static void mc_stats_slabs(struct mc_ctx *x, const struct mc_out *o)
+{
+	mc_stat_printf(o, "active_slabs", "%d",
+		       x->st->stats.curr_items ? 1 : 0);
+	mc_u64(o, "total_malloced", x->st->mem_used);
+}
+
+/* What "stats reset" clears: counters, not the state of the cache. */
+static void mc_stats_reset(struct mc_stats *s)
+{
+	struct mc_stats keep = {
+		.curr_items = s->curr_items, .bytes = s->bytes,
+	};
+
+	*s = keep;
+}
+
+/* stats [settings|items|slabs|reset]; others are "ERROR". */
+int mc__cmd_stats(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
+{
+	const struct mc_out o = { x, mc_count_write };
+
+	(void)arg;
+	if (ntok == 2) {
+		mc_stats_general(x, &o);
+	} else if (mc__tok_is(&t[1], "reset")) {
+		mc_stats_reset(&x->st->stats);
+		mc__reply(x, "RESET");
+		return 0;
+	} else if (mc__tok_is(&t[1], "settings")) {
+		mc_stats_settings(x, &o);
+	} else if (mc__tok_is(&t[1], "items")) {
+		mc_stats_items(x, &o);
+	} else if (mc__tok_is(&t[1], "slabs")) {
+		mc_stats_slabs(x, &o);
+	} else {
+		mc__reply(x, "ERROR");
+		return 0;
+	}
+	mc__write(x, "END\r\n", 5);
+	return 0;
+}
+
+/* flush_all [delay] [noreply] */
+int mc__cmd_flush_all(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
+{
+	int32_t delay = 0;
+
+	(void)arg;
+	mc__noreply_maybe(x, t, ntok);
+	x->st->stats.cmd_flush++;
+	if (ntok != (x->c->noreply ? 3 : 2) && !mc__tok_i32(&t[1], &delay)) {
+		mc__reply(x, "CLIENT_ERROR invalid exptime argument");
+		return 0;
+	}
+	mc_store_flush(x->st, delay);
+	mc__reply(x, "OK");
+	return 0;
+}
+
+int mc__cmd_version(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
+{
+	(void)t;
+	(void)ntok;
+	(void)arg;
+	mc__reply(x, "VERSION " MC_VERSION);
+	return 0;
+}
+
+/* verbosity <level> [noreply]: stored for the server; the engine logs
+ * nothing itself. */
+int mc__cmd_verbosity(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
+{
+	uint32_t level;
+
+	(void)arg;
+	mc__noreply_maybe(x, t, ntok);
+	if (!mc__tok_u32(&t[1], &level)) {
+		mc__reply(x, "CLIENT_ERROR bad command line format");
+		return 0;
+	}
+	if (x->c->srv)
+		x->c->srv->verbosity = level > MC_MAX_VERBOSITY ?
+				       MC_MAX_VERBOSITY : (int)level;
+	mc__reply(x, "OK");
+	return 0;
+}
+
+/* cache_memlimit <megabytes> */
+int mc__cmd_memlimit(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
+{
+	uint32_t mb;
+
+	(void)ntok;
+	(void)arg;
+	if (!mc__tok_u32(&t[1], &mb))
+		mc__reply(x, "ERROR");
+	else if (mb < 8)
+		mc__reply(x, "MEMLIMIT_TOO_SMALL cannot set maxbytes to less "
+			  "than 8m");
+	else if (mb > 1000000000)
+		mc__reply(x, "MEMLIMIT_ADJUST_FAILED input value is megabytes "
+			  "not bytes");
+	else if (mc_store_set_maxbytes(x->st, (size_t)mb * 1024 * 1024))
+		mc__reply(x, "MEMLIMIT_ADJUST_FAILED out of bounds or unable "
+			  "to adjust");
+	else
+		mc__reply(x, "OK");
+	return 0;
+}
+
+/* memcached without -A. */
+int mc__cmd_shutdown(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
+{
+	(void)t;
+	(void)ntok;
+	(void)arg;
+	mc__reply(x, "ERROR: shutdown not enabled");
+	return 0;
+}
+
+int mc__cmd_quit(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
+{
+	(void)x;
+	(void)t;
+	(void)ntok;
+	(void)arg;
+	return -1;
+}

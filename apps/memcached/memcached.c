@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * sm-memcached: a memcached-compatible server on libstackmap.
+ *
+ * The protocol engine (mc_proto.c, mc_meta.c, mc_admin.c) and the store
+ * (mc_store.c) know nothing of sockets; this file feeds them each
+ * connection's bytes, in place in the RX buffers, and packs their answers
+ * into TX slots, on the loop the servers share (apps/common/server.c).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "mc_proto.h"
+#include "server.h"
+#include "stackmap.h"
+#include "util.h"
+
+struct mconn {
+	struct srv_conn sc;        /* first: the shared bookkeeping */
+	struct mc_conn mc;
+};
+
+struct mcd {
+	struct srv srv;
+	struct mc_store store;
+	struct mc_server info;
+};
+
+struct sink {                      /* mc_out's context for one call */
+	struct srv *s;
+	int fd;
+	struct srv_conn *c;
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+#define MC(c) (&((struct mconn *)(c))->mc)
+#define APP(s) ((struct mcd *)(s)->app)
+
+static void sink_write(void *ctx, const void *data, size_t len)
+{
+	struct sink *k = ctx;
+
+	srv_write(k->s, k->fd, k->c, data, len);
+}
+
+static void m_open(struct srv *s, int fd, struct srv_conn *c)
+{
+	(void)fd;
+	mc_conn_init(MC(c));
+	MC(c)->srv = &APP(s)->info;
+	APP(s)->info.curr_connections = s->curr;
+	APP(s)->info.total_connections = s->total;
+}
+
+static void m_release(struct srv *s, int fd, struct srv_conn *c)
+{
+	(void)fd;
+	mc_conn_release(MC(c));
+	APP(s)->info.curr_connections = s->curr - 1;
+}
+
+static size_t m_input(struct srv *s, int fd, struct srv_conn *c,
+		      const char *buf, size_t len)
+{
+	struct sink k = { s, fd, c };
+	struct mc_out out = { &k, sink_write };
+	ssize_t n = mc_execute(&APP(s)->store, MC(c), buf, len, &out);
+
+	if (n < 0) {  /* quit, or an error memcached closes on */
+		srv_close(s, fd, c);
+		return len;
+	}
+	return (size_t)n;
+}
+
+/* "stats" ends with the datapath counters, as STAT sm_<name>. */
+static void stats_cb(void *arg, const struct mc_out *out)
+{
+	struct sm_port *port = arg;
+	struct sm_stats st;
+
+	sm_stats(port, &st);
+	mc_stat_printf(out, "sm_engine", "%s", sm_engine_name(sm_engine(port)));
+#define S(f) mc_stat_printf(out, "sm_" #f, "%" PRIu64, (uint64_t)st.f)
+	S(syncs); S(work_syncs); S(syscalls);
+	S(rx_slots); S(rx_bytes); S(tx_slots); S(tx_bytes); S(tx_zc);
+	S(tx_partial); S(tx_dropped); S(bad_slots); S(accepted);
+	S(accept_dropped); S(closed); S(errors); S(pool_empty);
+	S(ring_full); S(rx_stalls); S(bufs_total); S(bufs_in_use);
+	S(bufs_in_use_max); S(bufs_idle); S(conns); S(conns_max);
+#undef S
+}
+
+static const struct srv_ops mcd_ops = {
+	.conn_size = sizeof(struct mconn),
+	.on_open = m_open,
+	.on_input = m_input,
+	.on_release = m_release,
+};
+
+struct opts {
+	const char *addr, *port_file;
+	int port, udp, threads, verbose;
+	long maxconns;
+	size_t maxbytes, item_max;
+	struct sm_config cfg;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: sm-memcached [OPTIONS]\n"
+"\n"
+"A memcached-compatible server on libstackmap: the text protocol (get,\n"
+"gets, set, add, replace, append, prepend, cas, delete, incr, decr, touch,\n"
+"gat, gats, flush_all, version, verbosity, stats, quit) and the meta\n"
+"commands (mg, ms, md, mn, ma), noreply, LRU eviction under a memory\n"
+"limit.  \"stats\" also reports the datapath counters (STAT sm_*).\n"
+"Prints them on standard error too when it stops (SIGINT, SIGTERM).\n"
+"\n"
+"memcached options:\n"
+"  -p, --port PORT           TCP port (default 11211; 0 = any free port)\n"
+"  -l, --listen ADDR         IPv4 or IPv6 address (default ::, all)\n"
+"  -m, --memory-limit MB     item memory in megabytes (default 64)\n"
+"  -c, --conn-limit N        simultaneous connections (default 1024);\n"
+"                            more are accepted and closed at once\n"
+"  -I, --max-item-size SIZE  largest item, bytes or with k/m (default 1m,\n"
+"                            1k..128m)\n"
+"  -U, --udp-port PORT       only 0: UDP is not served (memcached's default)\n"
+"  -t, --threads N           accepted for compatibility; one thread serves\n"
+"  -v, --verbose             more output (repeatable)\n"
+"  -h, --help                this help\n"
+"\n"
+"StackMap options:\n"
+"  -e, --engine ENGINE       uring, epoll or auto (default auto; the\n"
+"                            environment variable SM_ENGINE overrides auto)\n"
+"  -b, --bufs N              buffers in the pool (default 8192)\n"
+"  -s, --buf-size BYTES      bytes per buffer (default 2048)\n"
+"  -P, --port-file FILE      write the bound port to FILE once listening\n"
+"\n"
+"Exit status: 0 after a signal, 64 usage error, 71 the socket or the port\n"
+"cannot be set up.\n"
+"\n"
+"Example: sm-memcached -p 11211 -m 256 &  memcaslap -s 127.0.0.1:11211 -t 10s\n");
+}
+
+/* "1m", "512k", "1048576". */
+static size_t parse_size(const char *s)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+
+	if (end == s)
+		return 0;
+	if (*end == 'k' || *end == 'K')
+		v <<= 10, end++;
+	else if (*end == 'm' || *end == 'M')
+		v <<= 20, end++;
+	return *end ? 0 : (size_t)v;
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "port", required_argument, NULL, 'p' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "memory-limit", required_argument, NULL, 'm' },
+		{ "conn-limit", required_argument, NULL, 'c' },
+		{ "max-item-size", required_argument, NULL, 'I' },
+		{ "udp-port", required_argument, NULL, 'U' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "engine", required_argument, NULL, 'e' },
+		{ "bufs", required_argument, NULL, 'b' },
+		{ "buf-size", required_argument, NULL, 's' },
+		{ "port-file", required_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->addr = "::";
+	o->port = 11211;
+	o->maxconns = 1024;
+	o->threads = 1;
+	o->maxbytes = 64u << 20;
+	o->item_max = 1u << 20;
+	sm_config_init(&o->cfg);
+	while ((ch = getopt_long(argc, argv, "p:l:m:c:I:U:t:ve:b:s:P:h", lo,
+				 NULL)) != -1) {
+		switch (ch) {
+		case 'p': o->port = (int)util_num(optarg, 0, 65535); break;
+		case 'l': o->addr = optarg; break;
+		case 'm': o->maxbytes = (size_t)util_num(optarg, 1, 1 << 20) << 20; break;
+		case 'c': o->maxconns = util_num(optarg, 1, 1 << 22); break;
+		case 'I':
+			o->item_max = parse_size(optarg);
+			if (o->item_max < 1024 || o->item_max > (128u << 20))
+				return util_usage_error("bad item size", optarg);
+			break;
+		case 'U':
+			if (util_num(optarg, 0, 65535) != 0)
+				return util_usage_error("UDP is not supported, -U must be 0", optarg);
+			break;
+		case 't': o->threads = (int)util_num(optarg, 1, 1024); break;
+		case 'v': o->verbose++; break;
+		case 'e':
+			if (sm_engine_parse(optarg, &o->cfg.engine) < 0)
+				return util_usage_error("bad engine", optarg);
+			break;
+		case 'b': o->cfg.num_bufs = (uint32_t)util_num(optarg, 8, 1 << 24); break;
+		case 's': o->cfg.buf_size = (uint32_t)util_num(optarg, 64, 1 << 20); break;
+		case 'P': o->port_file = optarg; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind < argc)
+		return util_usage_error("unexpected argument", argv[optind]);
+	o->cfg.max_conns = (uint32_t)o->maxconns + 1;  /* and the listener */
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct sm_port *port = NULL;
+	struct mcd m;
+	struct opts o;
+	int lfd, ret;
+
+	memset(&m, 0, sizeof(m));
+	if (parse_opts(argc, argv, &o) < 0)
+		return EX_USAGE;
+	if (mc_store_init(&m.store, o.maxbytes, o.item_max) < 0) {
+		fprintf(stderr, "sm-memcached: cannot allocate the store\n");
+		return EX_OSERR;
+	}
+	util_signals(on_signal);
+	lfd = util_listen(o.addr, o.port, &o.port);
+	ret = lfd < 0 ? lfd : sm_open(&port, &o.cfg);
+	if (ret == 0)
+		ret = sm_attach(port, lfd);
+	if (ret < 0) {
+		fprintf(stderr, "sm-memcached: [%s]:%d: %s\n", o.addr, o.port,
+			strerror(-ret));
+		return EX_OSERR;
+	}
+	m.info.maxconns = (int)o.maxconns;
+	m.info.tcpport = o.port;
+	m.info.threads = 1;
+	m.info.verbosity = o.verbose;
+	m.info.stats_cb = stats_cb;
+	m.info.stats_arg = port;
+	if (o.verbose)
+		fprintf(stderr, "sm-memcached: %s engine, [%s]:%d, %zu MB, "
+			"items up to %zu bytes%s\n",
+			sm_engine_name(sm_engine(port)), o.addr, o.port,
+			o.maxbytes >> 20, o.item_max,
+			o.threads > 1 ? " (-t: one thread serves)" : "");
+	if (o.port_file && util_write_port_file(o.port_file, o.port) < 0)
+		return EX_CANTCREAT;
+	srv_init(&m.srv, port, &mcd_ops, &m);
+	/* A client may pipeline a get of many large items: keep its input
+	 * and stop offering more only past a few items of output. */
+	m.srv.out_limit = 4 * o.item_max;
+	ret = srv_run(&m.srv, &stop);
+	if (ret < 0)
+		fprintf(stderr, "sm-memcached: sync: %s\n", strerror(-ret));
+	util_print_stats(stderr, "sm-memcached", port);
+	srv_fini(&m.srv);
+	sm_close(port);
+	mc_store_destroy(&m.store);
+	return ret < 0 ? EX_SOFTWARE : 0;
+}
