@@ -98,6 +98,45 @@ int util_write_port_file(const char *path, int port)
 	return 0;
 }
 
+int util_serve(const char *prog, const char *addr, int *port,
+	       const struct sm_config *cfg, const char *port_file,
+	       struct sm_port **portp)
+{
+	int lfd = util_listen(addr, *port, port), ret;
+
+	*portp = NULL;
+	ret = lfd < 0 ? lfd : sm_open(portp, cfg);
+	if (ret == 0)
+		ret = sm_attach(*portp, lfd);
+	if (ret < 0) {
+		fprintf(stderr, "%s: [%s]:%d: %s\n", prog, addr, *port,
+			strerror(-ret));
+		return EX_OSERR;
+	}
+	if (port_file && util_write_port_file(port_file, *port) < 0) {
+		fprintf(stderr, "%s: cannot write %s\n", prog, port_file);
+		return EX_CANTCREAT;
+	}
+	return 0;
+}
+
+int util_sm_opt(int ch, const char *arg, struct sm_config *cfg)
+{
+	switch (ch) {
+	case 'e':
+		if (sm_engine_parse(arg, &cfg->engine) < 0)
+			return util_usage_error("bad engine", arg);
+		return 1;
+	case 'b':
+		cfg->num_bufs = (uint32_t)util_num(arg, 8, 1 << 24);
+		return 1;
+	case 's':
+		cfg->buf_size = (uint32_t)util_num(arg, 64, 1 << 20);
+		return 1;
+	}
+	return 0;
+}
+
 void util_print_stats(FILE *f, const char *prog, struct sm_port *port)
 {
 	struct sm_stats s;

@@ -22,6 +22,18 @@ void util_signals(void (*handler)(int));
  * *bound gets the real port.  fd or -errno. */
 int util_listen(const char *addr, int port, int *bound);
 
+/* What every server does first: listen on addr:*port (0 = any; *port
+ * gets the real one), open a libstackmap port with cfg, attach the
+ * listener, and publish the port to port_file (if not NULL).  Prints
+ * what failed as "prog: ..." and returns 0 or a sysexits code. */
+int util_serve(const char *prog, const char *addr, int *port,
+	       const struct sm_config *cfg, const char *port_file,
+	       struct sm_port **portp);
+
+/* The libstackmap options the programs share: -e ENGINE, -b N, -s BYTES.
+ * 1 if ch was one of them, 0 if not, -1 for a bad value. */
+int util_sm_opt(int ch, const char *arg, struct sm_config *cfg);
+
 /* Write port to path atomically (tmp file, then rename).  0 or -1. */
 int util_write_port_file(const char *path, int port);
 

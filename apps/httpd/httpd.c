@@ -249,7 +249,7 @@ int main(int argc, char **argv)
 	struct sm_port *port = NULL;
 	struct httpd h;
 	struct opts o;
-	int lfd, ret;
+	int ret;
 
 	memset(&h, 0, sizeof(h));
 	if (httpd_parse_opts(argc, argv, &o) < 0)
@@ -268,21 +268,14 @@ int main(int argc, char **argv)
 	if (h.body)
 		memset(h.body, 'x', (size_t)h.fixed);
 	util_signals(on_signal);
-	lfd = util_listen(o.addr, o.port, &o.port);
-	ret = lfd < 0 ? lfd : sm_open(&port, &o.cfg);
-	if (ret == 0)
-		ret = sm_attach(port, lfd);
-	if (ret < 0) {
-		fprintf(stderr, "sm-httpd: [%s]:%d: %s\n", o.addr, o.port,
-			strerror(-ret));
-		return EX_OSERR;
-	}
+	ret = util_serve("sm-httpd", o.addr, &o.port, &o.cfg, o.port_file,
+			 &port);
+	if (ret)
+		return ret;
 	if (o.verbose)
 		fprintf(stderr, "sm-httpd: %s engine, [%s]:%d, %s\n",
 			sm_engine_name(sm_engine(port)), o.addr, o.port,
 			o.root ? o.root : "fixed response");
-	if (o.port_file && util_write_port_file(o.port_file, o.port) < 0)
-		return EX_CANTCREAT;
 	srv_init(&h.srv, port, &httpd_ops, &h);
 	ret = srv_run(&h.srv, &stop);
 	if (ret < 0)

@@ -77,18 +77,18 @@ int httpd_parse_opts(int argc, char **argv, struct opts *o)
 	sm_config_init(&o->cfg);
 	while ((ch = getopt_long(argc, argv, "r:p:l:e:c:b:s:P:vh", lo,
 				 NULL)) != -1) {
+		int r = util_sm_opt(ch, optarg, &o->cfg);
+
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			continue;
 		switch (ch) {
 		case 'r': o->root = optarg; break;
 		case O_FIXED: o->fixed = util_num(optarg, 0, 1 << 20); break;
 		case 'p': o->port = (int)util_num(optarg, 0, 65535); break;
 		case 'l': o->addr = optarg; break;
-		case 'e':
-			if (sm_engine_parse(optarg, &o->cfg.engine) < 0)
-				return util_usage_error("bad engine", optarg);
-			break;
 		case 'c': o->cfg.max_conns = (uint32_t)util_num(optarg, 1, 1 << 23); break;
-		case 'b': o->cfg.num_bufs = (uint32_t)util_num(optarg, 8, 1 << 24); break;
-		case 's': o->cfg.buf_size = (uint32_t)util_num(optarg, 64, 1 << 20); break;
 		case O_IDLE: o->idle_s = (unsigned)util_num(optarg, 1, 86400); break;
 		case O_HEADER: o->header_s = (unsigned)util_num(optarg, 1, 86400); break;
 		case 'P': o->port_file = optarg; break;

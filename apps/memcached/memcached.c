@@ -203,6 +203,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	sm_config_init(&o->cfg);
 	while ((ch = getopt_long(argc, argv, "p:l:m:c:I:U:t:ve:b:s:P:h", lo,
 				 NULL)) != -1) {
+		int r = util_sm_opt(ch, optarg, &o->cfg);
+
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			continue;
 		switch (ch) {
 		case 'p': o->port = (int)util_num(optarg, 0, 65535); break;
 		case 'l': o->addr = optarg; break;
@@ -219,12 +225,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 't': o->threads = (int)util_num(optarg, 1, 1024); break;
 		case 'v': o->verbose++; break;
-		case 'e':
-			if (sm_engine_parse(optarg, &o->cfg.engine) < 0)
-				return util_usage_error("bad engine", optarg);
-			break;
-		case 'b': o->cfg.num_bufs = (uint32_t)util_num(optarg, 8, 1 << 24); break;
-		case 's': o->cfg.buf_size = (uint32_t)util_num(optarg, 64, 1 << 20); break;
 		case 'P': o->port_file = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
@@ -241,7 +241,7 @@ int main(int argc, char **argv)
 	struct sm_port *port = NULL;
 	struct mcd m;
 	struct opts o;
-	int lfd, ret;
+	int ret;
 
 	memset(&m, 0, sizeof(m));
 	if (parse_opts(argc, argv, &o) < 0)
@@ -251,15 +251,10 @@ int main(int argc, char **argv)
 		return EX_OSERR;
 	}
 	util_signals(on_signal);
-	lfd = util_listen(o.addr, o.port, &o.port);
-	ret = lfd < 0 ? lfd : sm_open(&port, &o.cfg);
-	if (ret == 0)
-		ret = sm_attach(port, lfd);
-	if (ret < 0) {
-		fprintf(stderr, "sm-memcached: [%s]:%d: %s\n", o.addr, o.port,
-			strerror(-ret));
-		return EX_OSERR;
-	}
+	ret = util_serve("sm-memcached", o.addr, &o.port, &o.cfg, o.port_file,
+			 &port);
+	if (ret)
+		return ret;
 	m.info.maxconns = (int)o.maxconns;
 	m.info.tcpport = o.port;
 	m.info.threads = 1;
@@ -272,8 +267,6 @@ int main(int argc, char **argv)
 			sm_engine_name(sm_engine(port)), o.addr, o.port,
 			o.maxbytes >> 20, o.item_max,
 			o.threads > 1 ? " (-t: one thread serves)" : "");
-	if (o.port_file && util_write_port_file(o.port_file, o.port) < 0)
-		return EX_CANTCREAT;
 	srv_init(&m.srv, port, &mcd_ops, &m);
 	/* A client may pipeline a get of many large items: keep its input
 	 * and stop offering more only past a few items of output. */

@@ -80,15 +80,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	sm_config_init(&o->cfg);
 	while ((ch = getopt_long(argc, argv, "p:l:e:b:s:r:c:P:vh", lo,
 				 NULL)) != -1) {
+		int r = util_sm_opt(ch, optarg, &o->cfg);
+
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			continue;
 		switch (ch) {
 		case 'p': o->port = (int)util_num(optarg, 0, 65535); break;
 		case 'l': o->addr = optarg; break;
-		case 'e':
-			if (sm_engine_parse(optarg, &o->cfg.engine) < 0)
-				return util_usage_error("bad engine", optarg);
-			break;
-		case 'b': o->cfg.num_bufs = (uint32_t)util_num(optarg, 8, 1 << 24); break;
-		case 's': o->cfg.buf_size = (uint32_t)util_num(optarg, 64, 1 << 20); break;
 		case 'r': o->cfg.ring_size = (uint32_t)util_num(optarg, 4, 1 << 20); break;
 		case 'c': o->cfg.max_conns = (uint32_t)util_num(optarg, 1, 1 << 23); break;
 		case 'P': o->port_file = optarg; break;
@@ -140,32 +140,19 @@ int main(int argc, char **argv)
 {
 	struct sm_port *port;
 	struct opts o;
-	int lfd, ret;
+	int ret;
 
 	memset(&o, 0, sizeof(o));
 	if (parse_opts(argc, argv, &o) < 0)
 		return EX_USAGE;
 	util_signals(on_signal);
-	lfd = util_listen(o.addr, o.port, &o.port);
-	if (lfd < 0) {
-		fprintf(stderr, "sm-echo: cannot listen on %s port %d: %s\n",
-			o.addr, o.port, strerror(-lfd));
-		return EX_OSERR;
-	}
-	ret = sm_open(&port, &o.cfg);
-	if (ret == 0)
-		ret = sm_attach(port, lfd);
-	if (ret < 0) {
-		fprintf(stderr, "sm-echo: %s\n", strerror(-ret));
-		return EX_OSERR;
-	}
+	ret = util_serve("sm-echo", o.addr, &o.port, &o.cfg, o.port_file,
+			 &port);
+	if (ret)
+		return ret;
 	if (o.verbose)
 		fprintf(stderr, "sm-echo: %s engine, listening on [%s]:%d\n",
 			sm_engine_name(sm_engine(port)), o.addr, o.port);
-	if (o.port_file && util_write_port_file(o.port_file, o.port) < 0) {
-		fprintf(stderr, "sm-echo: cannot write %s\n", o.port_file);
-		return EX_OSERR;
-	}
 	while (!stop) {
 		/* Bounded wait: a signal landing just before the wait
 		 * would otherwise go unnoticed until the next event. */
