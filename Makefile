@@ -32,7 +32,7 @@ CPPFLAGS += -Iinclude -Ilib -Iapps/common -Iapps/httpd -Iapps/memcached -Itests 
 LDFLAGS += $(SANFL)
 LDLIBS  := -luring -lpthread
 
-LIB_SRC := lib/pool.c lib/port.c lib/engine_uring.c lib/engine_epoll.c
+LIB_SRC := lib/pool.c lib/port.c lib/nic.c lib/engine_uring.c lib/engine_epoll.c
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 UTIL_OBJ := $(B)/apps/common/util.o $(B)/apps/common/out.o $(B)/apps/common/server.o
 HTTPD_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard apps/httpd/*.c))
@@ -40,7 +40,7 @@ MC_CORE := $(patsubst %.c,$(B)/%.o,$(wildcard apps/memcached/mc_*.c))
 LIBA    := $(B)/libstackmap.a
 LIBSO   := $(B)/libstackmap.so.0
 
-PROGS   := $(B)/sm-echo $(B)/sm-httpd $(B)/sm-memcached $(B)/zc-threshold
+PROGS   := $(B)/sm-echo $(B)/sm-nic $(B)/sm-httpd $(B)/sm-memcached $(B)/zc-threshold
 UNIT    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/*.c))
 INTEG   := $(patsubst tests/integration/%.c,$(B)/tests/%,$(wildcard tests/integration/*.c))
 
@@ -67,6 +67,10 @@ $(LIBSO): $(LIB_OBJ) lib/libstackmap.map
 	ln -sf libstackmap.so.0 $(B)/libstackmap.so
 
 $(B)/sm-echo: $(B)/apps/tools/sm-echo.o $(UTIL_OBJ) $(LIBA)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/sm-nic: $(B)/apps/tools/sm-nic.o $(LIBA)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

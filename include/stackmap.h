@@ -172,9 +172,18 @@ struct sm_config {
 	uint32_t zc_threshold;  /* io_uring: sends of at least this many bytes
 				 * use SEND_ZC; 0 = never (default: see
 				 * docs/architecture.md) */
-	/* Dedicated NIC (optional, used by a later release). */
+	/* Dedicated NIC (optional): the app's syncs busy-poll its NAPI
+	 * instances, as StackMap's app-driven NIC I/O.  Needs CAP_NET_ADMIN
+	 * for the per-NAPI settings; without it (or on an older kernel) the
+	 * port runs without them and sm_stats() says why. */
 	const char *ifname;     /* interface to register, or NULL */
-	uint32_t busy_poll_usec;/* NAPI busy-poll budget in microseconds */
+	uint32_t busy_poll_usec;/* busy-poll time per wait (default 50 us) */
+	uint32_t busy_poll_budget; /* packets per poll, epoll (default 64) */
+	/* Per-NAPI settings applied while the port is open (restored by
+	 * sm_close), -1 = leave the kernel's value alone. */
+	int64_t napi_defer_hard_irqs;  /* default 100 */
+	int64_t napi_gro_flush_ns;     /* default 200000 (200 us) */
+	int64_t napi_irq_suspend_ns;   /* default 20000000 (20 ms) */
 	uint32_t flags;         /* reserved, 0 */
 };
 
@@ -202,7 +211,32 @@ struct sm_stats {
 	uint32_t bufs_idle;      /* in use by an idle port (TX ring, lent RX) */
 	uint32_t conns;          /* attached sockets now */
 	uint32_t conns_max;      /* high-water mark of conns */
+	/* Dedicated NIC (cfg.ifname) */
+	int32_t nic_ifindex;     /* 0: no NIC registered */
+	int32_t busy_poll;       /* 1 busy polling on, 0 off */
+	int32_t busy_poll_err;   /* why not, or why the NAPI settings were
+				  * not applied (-EPERM, -EOPNOTSUPP...) */
+	int32_t napi_settings;   /* 1 if the per-NAPI settings are applied */
+	uint32_t napi_count;     /* NAPI instances of the NIC */
+	uint32_t napi_ids[8];    /* the first of them */
+	uint64_t napi_foreign;   /* accepted sockets whose SO_INCOMING_NAPI_ID
+				  * is not the NIC's (traffic elsewhere) */
+	int64_t busy_poll_rx_packets; /* TcpExtBusyPollRxPackets since open
+				  * (whole network namespace), -1 unknown */
 };
+
+/* One NAPI instance of a NIC (sm_nic_napis); -1: not reported. */
+struct sm_napi_info {
+	uint32_t id;
+	int32_t irq, pid, threaded;
+	int64_t defer_hard_irqs;
+	int64_t gro_flush_timeout;     /* ns */
+	int64_t irq_suspend_timeout;   /* ns */
+};
+
+/* The NAPI instances of interface ifname (at most max): their count, or
+ * -errno (-ENODEV no such interface, -EOPNOTSUPP kernel too old). */
+int sm_nic_napis(const char *ifname, struct sm_napi_info *out, int max);
 
 /* Fill cfg with the defaults. */
 void sm_config_init(struct sm_config *cfg);

@@ -17,6 +17,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "sm_internal.h"
 
 #define EP_EVENTS 512
@@ -354,6 +355,26 @@ static int ep_sync(struct sm_port *port, int timeout_ms)
 	return 0;
 }
 
+/* EPIOCSPARAMS (Linux 6.9): epoll_wait busy-polls the NAPI of the ready
+ * sockets for up to busy_poll_usec, preferring it to softirq processing.
+ * This is also the paper's "Linux busy_poll" baseline.  The NAPI ids are
+ * the kernel's to find (from the sockets). */
+static int ep_busy_poll(struct sm_port *port, const uint32_t *ids, int n)
+{
+	struct ep *e = port->eng;
+	struct epoll_params p;
+
+	(void)ids;
+	(void)n;
+	memset(&p, 0, sizeof(p));
+	p.busy_poll_usecs = port->cfg.busy_poll_usec;
+	p.busy_poll_budget = (uint16_t)port->cfg.busy_poll_budget;
+	p.prefer_busy_poll = 1;
+	if (ioctl(e->epfd, EPIOCSPARAMS, &p) < 0)
+		return errno == ENOTTY ? -EOPNOTSUPP : -errno;
+	return 0;
+}
+
 const struct sm__engine_ops sm__engine_epoll = {
 	.id = SM_ENGINE_EPOLL,
 	.init = ep_init,
@@ -361,4 +382,5 @@ const struct sm__engine_ops sm__engine_epoll = {
 	.attach = ep_attach,
 	.sync = ep_sync,
 	.refill = ep_refill,
+	.busy_poll = ep_busy_poll,
 };

@@ -25,10 +25,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "compat_uring.h"
+#include "compat.h"
 #include "sm_internal.h"
 
 #define UR_SQ 4096
@@ -634,6 +635,43 @@ static int ur_sync(struct sm_port *port, int timeout_ms)
 	return ret;
 }
 
+/* One IORING_REGISTER_NAPI call.  The kernel writes the previous settings
+ * back into the argument, so every call gets a fresh struct. */
+static int napi_register(struct ur *u, uint32_t usec, uint8_t opcode,
+			 uint32_t param)
+{
+	struct io_uring_napi n;
+
+	memset(&n, 0, sizeof(n));
+	n.busy_poll_to = usec;
+	n.prefer_busy_poll = 1;
+	n.opcode = opcode;
+	n.op_param = param;
+	if (syscall(__NR_io_uring_register, u->ring.ring_fd,
+		    IORING_REGISTER_NAPI, &n, 1) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Busy-poll the NIC's NAPI ids while io_uring_enter waits: static tracking
+ * (Linux 6.13: exactly these ids), else dynamic (6.9: the ids of the
+ * sockets that have requests), else -EOPNOTSUPP. */
+static int ur_busy_poll(struct sm_port *port, const uint32_t *ids, int n)
+{
+	struct ur *u = port->eng;
+	uint32_t usec = port->cfg.busy_poll_usec;
+	int i, ret;
+
+	ret = napi_register(u, usec, IO_URING_NAPI_REGISTER_OP,
+			    IO_URING_NAPI_TRACKING_STATIC);
+	for (i = 0; ret == 0 && i < n; i++)
+		ret = napi_register(u, usec, IO_URING_NAPI_STATIC_ADD_ID,
+				    ids[i]);
+	if (ret == -EINVAL)
+		ret = napi_register(u, usec, 0, 0);
+	return ret == -EINVAL ? -EOPNOTSUPP : ret;
+}
+
 const struct sm__engine_ops sm__engine_uring = {
 	.id = SM_ENGINE_URING,
 	.init = ur_init,
@@ -641,4 +679,5 @@ const struct sm__engine_ops sm__engine_uring = {
 	.attach = ur_attach,
 	.sync = ur_sync,
 	.refill = ur_refill,
+	.busy_poll = ur_busy_poll,
 };

@@ -40,6 +40,14 @@ void sm_config_init(struct sm_config *cfg)
 	cfg->max_conns = SM__DEF_CONNS;
 	cfg->zc_threshold = SM__DEF_ZC_THRESHOLD;
 	cfg->busy_poll_usec = 50;
+	cfg->busy_poll_budget = 64;
+	/* While the app polls, the NIC's interrupts stay deferred (100
+	 * polls without work) and GRO-held packets wait at most 200 us; after
+	 * a poll that found events, interrupts stay off for up to 20 ms
+	 * (Documentation/networking/napi.rst, "IRQ suspension"). */
+	cfg->napi_defer_hard_irqs = 100;
+	cfg->napi_gro_flush_ns = 200000;
+	cfg->napi_irq_suspend_ns = 20000000;
 }
 
 const char *sm_engine_name(enum sm_engine engine)
@@ -86,6 +94,10 @@ static int config_check(const struct sm_config *c)
 	if (c->max_conns < 1 || c->max_conns > (1u << 24) - 1)
 		return -EINVAL;
 	if (c->flags)
+		return -EINVAL;
+	if (c->ifname && (!*c->ifname || strlen(c->ifname) >= 16))
+		return -EINVAL;
+	if (c->busy_poll_budget > 65535)
 		return -EINVAL;
 	if ((uint64_t)c->num_bufs * c->buf_size > (64ull << 30))
 		return -E2BIG;
@@ -149,6 +161,13 @@ static void tx_refill(struct sm_port *port)
 	}
 }
 
+static int nic_busy_poll(void *arg, const uint32_t *ids, int n)
+{
+	struct sm_port *port = arg;
+
+	return port->ops->busy_poll(port, ids, n);
+}
+
 int sm_open(struct sm_port **portp, const struct sm_config *cfg)
 {
 	struct sm_config defcfg;
@@ -198,6 +217,14 @@ int sm_open(struct sm_port **portp, const struct sm_config *cfg)
 	}
 	if (ret < 0)
 		goto err;
+	if (cfg->ifname) {
+		ret = sm__nic_open(&port->nic, cfg, nic_busy_poll, port);
+		if (ret < 0) {
+			port->ops->fini(port);
+			goto err;
+		}
+		port->has_nic = true;
+	}
 	tx_refill(port);
 	port->ops->refill(port);
 	*portp = port;
@@ -217,6 +244,8 @@ void sm_close(struct sm_port *port)
 
 	if (!port)
 		return;
+	if (port->has_nic)
+		sm__nic_close(&port->nic);
 	/* The engine goes first: its teardown cancels the kernel's use of
 	 * the sockets and of the pool. */
 	port->ops->fini(port);
@@ -513,6 +542,11 @@ void sm__rx_event(struct sm_port *port, struct sm__conn *c, uint16_t flag,
 	}
 	if (c->flags & SM__C_CLOSING)
 		return;
+	if (flag == SM_F_ACCEPT && port->has_nic && port->nic.n) {
+		port->st.syscalls++;
+		if (!sm__nic_owns(&port->nic, c->fd))
+			port->st.napi_foreign++;
+	}
 	if (!(c->flags & SM__C_ON_PEND) && !rx_ring_full(port)) {
 		rx_put(port, c->fd, SM_NO_BUF, 0, 0, flag, err);
 		return;
@@ -737,5 +771,21 @@ void sm_stats(struct sm_port *port, struct sm_stats *st)
 	st->bufs_in_use = p->num_bufs - p->nfree;
 	st->bufs_in_use_max = p->in_use_max;
 	st->bufs_idle = sm_ring_space(port->tx) + port->lent;
+	st->busy_poll_rx_packets = -1;
+	if (port->has_nic) {
+		const struct sm__nic *n = &port->nic;
+		int64_t now = sm__busy_poll_rx_packets();
+		uint32_t i;
+
+		st->nic_ifindex = n->ifindex;
+		st->busy_poll = n->busy_poll;
+		st->busy_poll_err = n->err;
+		st->napi_settings = n->applied;
+		st->napi_count = (uint32_t)n->n;
+		for (i = 0; i < 8 && i < (uint32_t)n->n; i++)
+			st->napi_ids[i] = n->saved[i].id;
+		if (now >= 0 && n->rx_base >= 0)
+			st->busy_poll_rx_packets = now - n->rx_base;
+	}
 	st->conns = port->nconns;
 }

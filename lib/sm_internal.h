@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "nic.h"
 #include "stackmap.h"
 
 #define SM__NONE UINT32_MAX
@@ -166,6 +167,8 @@ struct sm__engine_ops {
 	int (*sync)(struct sm_port *port, int timeout_ms);
 	/* The pool got free buffers back: may lend them to the kernel. */
 	void (*refill)(struct sm_port *port);
+	/* Busy-poll these NAPI instances (cfg.busy_poll_usec); 0 or -errno. */
+	int (*busy_poll)(struct sm_port *port, const uint32_t *ids, int n);
 };
 
 extern const struct sm__engine_ops sm__engine_uring;
@@ -197,6 +200,8 @@ struct sm_port {
 	struct sm__clist txready;  /* conns with TX to submit or to close */
 	uint32_t npend;            /* RX slots waiting on the pending list */
 	bool nowait;               /* work is pending: do not block */
+	bool has_nic;              /* cfg.ifname registered: nic is valid */
+	struct sm__nic nic;
 	struct sm_stats st;
 };
 

@@ -109,9 +109,21 @@ int util_serve(const char *prog, const char *addr, int *port,
 	if (ret == 0)
 		ret = sm_attach(*portp, lfd);
 	if (ret < 0) {
-		fprintf(stderr, "%s: [%s]:%d: %s\n", prog, addr, *port,
-			strerror(-ret));
+		fprintf(stderr, "%s: [%s]:%d%s%s: %s\n", prog, addr, *port,
+			cfg->ifname ? ", nic " : "",
+			cfg->ifname ? cfg->ifname : "", strerror(-ret));
 		return EX_OSERR;
+	}
+	if (cfg->ifname) {
+		struct sm_stats st;
+
+		sm_stats(*portp, &st);
+		if (!st.busy_poll || !st.napi_settings)
+			fprintf(stderr, "%s: nic %s: busy polling %s, NAPI "
+				"settings %s: %s\n", prog, cfg->ifname,
+				st.busy_poll ? "on" : "off",
+				st.napi_settings ? "applied" : "not applied",
+				strerror(-st.busy_poll_err));
 	}
 	if (port_file && util_write_port_file(port_file, *port) < 0) {
 		fprintf(stderr, "%s: cannot write %s\n", prog, port_file);
@@ -132,6 +144,12 @@ int util_sm_opt(int ch, const char *arg, struct sm_config *cfg)
 		return 1;
 	case 's':
 		cfg->buf_size = (uint32_t)util_num(arg, 64, 1 << 20);
+		return 1;
+	case UTIL_OPT_NIC:
+		cfg->ifname = arg;
+		return 1;
+	case UTIL_OPT_BUSY:
+		cfg->busy_poll_usec = (uint32_t)util_num(arg, 0, 1000000);
 		return 1;
 	}
 	return 0;
@@ -158,4 +176,11 @@ void util_print_stats(FILE *f, const char *prog, struct sm_port *port)
 		s.accept_dropped, s.closed, s.errors, s.pool_empty,
 		s.ring_full, s.rx_stalls, s.bufs_total, s.bufs_in_use,
 		s.bufs_in_use_max, s.bufs_idle, s.conns, s.conns_max);
+	if (s.nic_ifindex)
+		fprintf(f, "%s: nic ifindex=%d busy_poll=%d busy_poll_err=%d"
+			" napi_settings=%d napi_count=%u napi_id0=%u"
+			" napi_foreign=%" PRIu64 " busy_poll_rx_packets=%" PRId64
+			"\n", prog, s.nic_ifindex, s.busy_poll, s.busy_poll_err,
+			s.napi_settings, s.napi_count, s.napi_ids[0],
+			s.napi_foreign, s.busy_poll_rx_packets);
 }

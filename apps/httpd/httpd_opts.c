@@ -34,6 +34,7 @@ static void usage(FILE *f)
 "      --header-timeout S answer 408 when a request head takes longer than\n"
 "                         S seconds to arrive (default 10)\n"
 "  -P, --port-file FILE   write the bound port to FILE once listening\n"
+UTIL_NIC_HELP
 "  -v, --verbose          print the engine and address at start\n"
 "  -h, --help             this help\n"
 "\n"
@@ -64,6 +65,7 @@ int httpd_parse_opts(int argc, char **argv, struct opts *o)
 		{ "port-file", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		UTIL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;

@@ -151,6 +151,7 @@ static void usage(FILE *f)
 "  -b, --bufs N              buffers in the pool (default 8192)\n"
 "  -s, --buf-size BYTES      bytes per buffer (default 2048)\n"
 "  -P, --port-file FILE      write the bound port to FILE once listening\n"
+UTIL_NIC_HELP
 "\n"
 "Exit status: 0 after a signal, 64 usage error, 71 the socket or the port\n"
 "cannot be set up.\n"
@@ -189,6 +190,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "buf-size", required_argument, NULL, 's' },
 		{ "port-file", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
+		UTIL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;

@@ -45,6 +45,7 @@ static void usage(FILE *f)
 "  -r, --ring N           slots per ring (default 1024)\n"
 "  -c, --conns N          connections at most (default 65536)\n"
 "  -P, --port-file FILE   write the bound port number to FILE when ready\n"
+UTIL_NIC_HELP
 "  -v, --verbose          print the engine and address at start\n"
 "  -h, --help             show this help\n"
 "\n"
@@ -71,6 +72,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "port-file", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		UTIL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
