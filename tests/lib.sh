@@ -5,12 +5,48 @@
 BUILD=${BUILD:-build}
 T_DIR=$(mktemp -d)
 T_PIDS=""
+T_TB=""
 trap 't_cleanup' EXIT
 
 t_cleanup() {
 	local p
 	for p in $T_PIDS; do kill -9 "$p" 2>/dev/null; done
+	[ -n "$T_TB" ] && bench/testbed.sh down "$T_TB" >/dev/null 2>&1
 	rm -rf "$T_DIR"
+}
+
+# t_testbed: bring up a testbed with a random name (removed at exit);
+# sets T_TB, TB (bench/testbed.sh exec $T_TB), SRV_IF, SRV_NS.  Skips
+# when not root or a tool is missing.
+t_testbed() {
+	[ "$(id -u)" -eq 0 ] || t_skip "the testbed needs root (network namespaces)"
+	for t in ip ethtool taskset wrk curl; do
+		command -v $t >/dev/null || t_skip "$t is not installed"
+	done
+	T_TB=t$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	bench/testbed.sh up "$T_TB" >/dev/null || t_fail "testbed up"
+	TB="bench/testbed.sh exec $T_TB"
+	SRV_IF=sms-$T_TB SRV_NS=sm-srv-$T_TB
+	export SM_STATE_DIR=$T_DIR/state
+}
+
+# t_wait_http URL [NS]: wait (5 s at most) until URL answers 200.
+t_wait_http() {
+	local i
+	for i in $(seq 500); do
+		${2:+ip netns exec "$2"} curl -sf -o /dev/null "$1" && return 0
+		sleep 0.01
+	done
+	return 1
+}
+
+# t_rx NS IF: packets received so far on interface IF.
+t_rx() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
+
+# t_busy NS: TcpExtBusyPollRxPackets of namespace NS.
+t_busy() {
+	ip netns exec "$1" awk '/^TcpExt:/ { if (!n) { split($0, k); n = 1 }
+		else { for (i = 2; i <= NF; i++) if (k[i] == "BusyPollRxPackets") print $i } }' /proc/net/netstat
 }
 
 t_skip() { echo "SKIP: $*"; exit 77; }

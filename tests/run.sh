@@ -51,7 +51,7 @@ for t in tests/unit/*_test.sh; do
 	[ -f "$t" ] || continue
 	run "$(basename "$t" .sh)" bash "$t"
 done
-for t in tests/integration/*_test.sh; do
+for t in tests/integration/*_test.sh tests/testbed/*_test.sh; do
 	[ -f "$t" ] || continue
 	name=$(basename "$t" .sh)
 	for e in $ENGINES; do

@@ -1,0 +1,107 @@
+#!/bin/bash
+# testbed.sh: the StackMap paper's two machines joined by a link, on one box.
+#
+#   testbed.sh up [NAME]                 create (or re-apply) testbed NAME
+#   testbed.sh down [NAME]               remove it
+#   testbed.sh exec NAME server|client CMD...
+#                                        run CMD in that host's namespace,
+#                                        pinned to that host's CPU
+#   testbed.sh status [NAME]             show addresses, NAPI, pinning
+#
+# Two network namespaces, sm-srv-NAME (198.18.0.2) and sm-cli-NAME
+# (198.18.0.1, RFC 2544 benchmark range), joined by a veth pair sms-NAME /
+# smc-NAME.  So that the receiving side has a NAPI instance to busy-poll
+# (a veth only receives TCP through NAPI when GRO is on at the receiver
+# and the sender does not use TSO/GSO), GRO is on and TSO/GSO off on both
+# ends.  Each side's receive processing runs on its own CPU, as on two
+# machines: threaded NAPI, the server's kthread on CPU 1 and the client's
+# on CPU 0, like the processes that exec starts.  NAME defaults to "tb";
+# tests use a random one.  Needs root.
+set -eu
+
+NAME=${2:-tb}
+SRV_NS=sm-srv-$NAME CLI_NS=sm-cli-$NAME
+SRV_IF=sms-$NAME CLI_IF=smc-$NAME
+SRV_IP=198.18.0.2 CLI_IP=198.18.0.1
+SRV_CPU=1 CLI_CPU=0
+[ "$(nproc)" -ge 2 ] || SRV_CPU=0
+
+die() { echo "testbed: $*" >&2; exit 1; }
+
+need_root() {
+	[ "$(id -u)" -eq 0 ] || die "must run as root (network namespaces)"
+	for t in ip ethtool taskset; do
+		command -v $t >/dev/null || die "$t is not installed"
+	done
+	[ ${#SRV_IF} -le 15 ] || die "name '$NAME' too long (at most 11 characters)"
+}
+
+# Pin the NAPI kthreads of interface $2 to CPU $3 (kthread names are
+# "napi/IFNAME-ID", cut at 15 characters).
+napi_pids() {
+	local p="napi/$1-"
+	pgrep "^${p:0:15}" || true
+}
+pin_napi() {
+	local pid
+	for pid in $(napi_pids "$2"); do
+		taskset -pc "$3" "$pid" >/dev/null
+	done
+}
+
+side_up() {  # ns ifname ip cpu
+	ip -n "$1" link set lo up
+	ip -n "$1" addr replace "$3/24" dev "$2"
+	ip -n "$1" link set "$2" up
+	ip netns exec "$1" ethtool -K "$2" gro on tso off gso off >/dev/null 2>&1 ||
+		die "ethtool -K $2 failed"
+	echo 1 | ip netns exec "$1" tee "/sys/class/net/$2/threaded" >/dev/null
+	pin_napi "$1" "$2" "$4"
+}
+
+up() {
+	need_root
+	ip netns add "$SRV_NS" 2>/dev/null || true
+	ip netns add "$CLI_NS" 2>/dev/null || true
+	if ! ip -n "$SRV_NS" link show "$SRV_IF" >/dev/null 2>&1; then
+		ip link add "$SRV_IF" type veth peer name "$CLI_IF"
+		ip link set "$SRV_IF" netns "$SRV_NS"
+		ip link set "$CLI_IF" netns "$CLI_NS"
+	fi
+	side_up "$SRV_NS" "$SRV_IF" "$SRV_IP" "$SRV_CPU"
+	side_up "$CLI_NS" "$CLI_IF" "$CLI_IP" "$CLI_CPU"
+	echo "testbed $NAME: server $SRV_NS $SRV_IF $SRV_IP cpu $SRV_CPU," \
+	     "client $CLI_NS $CLI_IF $CLI_IP cpu $CLI_CPU"
+}
+
+down() {
+	need_root
+	ip netns del "$SRV_NS" 2>/dev/null || true
+	ip netns del "$CLI_NS" 2>/dev/null || true
+}
+
+status() {
+	need_root
+	ip -n "$SRV_NS" -br addr show "$SRV_IF"
+	ip -n "$CLI_NS" -br addr show "$CLI_IF"
+	for pid in $(napi_pids "$SRV_IF") $(napi_pids "$CLI_IF"); do
+		echo "$(cat "/proc/$pid/comm") pid $pid $(taskset -pc "$pid" | sed 's/.*: /cpus /')"
+	done
+}
+
+case ${1:-} in
+up) up ;;
+down) down ;;
+status) status ;;
+exec)
+	[ $# -ge 4 ] || die "usage: testbed.sh exec NAME server|client CMD..."
+	need_root
+	case $3 in
+	server) ns=$SRV_NS cpu=$SRV_CPU ;;
+	client) ns=$CLI_NS cpu=$CLI_CPU ;;
+	*) die "exec: server or client, not '$3'" ;;
+	esac
+	shift 3
+	exec ip netns exec "$ns" taskset -c "$cpu" "$@" ;;
+*) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 64 ;;
+esac
