@@ -40,6 +40,13 @@ t_wait_http() {
 	return 1
 }
 
+# t_napi_vals: "defer gro-flush irq-suspend" of the testbed server NIC's
+# first NAPI instance, as sm-nic prints them.
+t_napi_vals() {
+	ip netns exec "$SRV_NS" "$BUILD/sm-nic" "$SRV_IF" |
+		awk '$1 ~ /^[0-9]+$/ && NF >= 7 { print $4, $5, $6; exit }'
+}
+
 # t_rx NS IF: packets received so far on interface IF.
 t_rx() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
 

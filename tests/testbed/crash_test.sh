@@ -4,11 +4,7 @@ t_testbed
 E=${SM_ENGINE:-uring}
 URL=http://198.18.0.2:8080/ CLI="ip netns exec sm-cli-$T_TB"
 
-napi_vals() {  # "defer gro-flush irq-suspend" of the NIC's first NAPI
-	ip netns exec "$SRV_NS" "$BUILD/sm-nic" "$SRV_IF" |
-		awk '$1 ~ /^[0-9]+$/ && NF >= 7 { print $4, $5, $6; exit }'
-}
-orig=$(napi_vals)
+orig=$(t_napi_vals)
 [ -n "$orig" ] || t_fail "no NAPI on $SRV_IF"
 
 # A regular server on the server host's loopback, and the privileged one.
@@ -19,7 +15,7 @@ $TB server "$BUILD/sm-httpd" --fixed 1024 -e "$E" -p 8080 -l 198.18.0.2 --nic "$
 priv=$!
 T_PIDS="$T_PIDS $priv"
 t_wait_http "$URL" "sm-cli-$T_TB" || t_fail "privileged server: $(cat "$T_DIR/p1.err")"
-[ "$(napi_vals)" != "$orig" ] || t_fail "NAPI settings not applied"
+[ "$(t_napi_vals)" != "$orig" ] || t_fail "NAPI settings not applied"
 
 # Load on both, then kill the privileged one in the middle of it.
 $TB client wrk -t1 -c20 -d3s "$URL" >"$T_DIR/wrk.priv" 2>&1 &
@@ -36,7 +32,7 @@ grep -Eq 'Non-2xx|Socket errors' "$T_DIR/wrk.reg" &&
 echo "regular server during the crash: $(grep Requests/sec "$T_DIR/wrk.reg")"
 
 # Left behind: the settings (harmless: traffic flows without the app).
-left=$(napi_vals)
+left=$(t_napi_vals)
 [ "$left" != "$orig" ] || t_fail "expected the crashed app's settings to be left"
 ip netns exec "$SRV_NS" "$BUILD/sm-httpd" --fixed 5 -e epoll -p 8081 -l 198.18.0.2 2>/dev/null &
 plain=$!
@@ -64,6 +60,6 @@ echo "$out" | grep -Eq 'Non-2xx|Socket errors' && t_fail "restarted server: $out
 # Its clean close restores the originals, not what the crash left.
 kill -TERM "$priv"
 wait "$priv" 2>/dev/null
-[ "$(napi_vals)" = "$orig" ] || t_fail "NAPI settings $(napi_vals), expected the originals $orig"
-echo "NAPI settings: original '$orig', left by the crash '$left', restored '$(napi_vals)'"
+[ "$(t_napi_vals)" = "$orig" ] || t_fail "NAPI settings $(t_napi_vals), expected the originals $orig"
+echo "NAPI settings: original '$orig', left by the crash '$left', restored '$(t_napi_vals)'"
 exit 0

@@ -1,20 +1,16 @@
 # restore_test: a port with a NIC applies its per-NAPI settings while open and restores the NIC's own at close; a non-root or unknown NIC gets a clear error.
 . tests/lib.sh
 t_testbed
-napi_vals() {
-	ip netns exec "$SRV_NS" "$BUILD/sm-nic" "$SRV_IF" |
-		awk '$1 ~ /^[0-9]+$/ && NF >= 7 { print $4, $5, $6; exit }'
-}
-orig=$(napi_vals)
+orig=$(t_napi_vals)
 $TB server "$BUILD/sm-echo" -e "${SM_ENGINE:-uring}" -p 7000 -l 198.18.0.2 --nic "$SRV_IF" -P "$T_DIR/port" 2>"$T_DIR/err" &
 pid=$!
 T_PIDS="$T_PIDS $pid"
 for i in $(seq 500); do [ -s "$T_DIR/port" ] && break; sleep 0.01; done
 [ -s "$T_DIR/port" ] || t_fail "sm-echo did not start: $(cat "$T_DIR/err")"
-[ "$(napi_vals)" = "100 200000ns 20000000ns" ] || t_fail "settings while open: $(napi_vals)"
+[ "$(t_napi_vals)" = "100 200000ns 20000000ns" ] || t_fail "settings while open: $(t_napi_vals)"
 ls "$SM_STATE_DIR"/napi-*.saved >/dev/null 2>&1 || t_fail "originals not saved"
 kill -TERM "$pid"; wait "$pid" 2>/dev/null
-[ "$(napi_vals)" = "$orig" ] || t_fail "not restored: $(napi_vals), was $orig"
+[ "$(t_napi_vals)" = "$orig" ] || t_fail "not restored: $(t_napi_vals), was $orig"
 ls "$SM_STATE_DIR"/napi-*.saved >/dev/null 2>&1 && t_fail "saved state not removed"
 grep -q 'nic ifindex=.* busy_poll=1 .*napi_settings=1' "$T_DIR/err" || t_fail "stats: $(cat "$T_DIR/err")"
 # An unknown interface is a clear error, not a crash.
@@ -29,8 +25,8 @@ if command -v setpriv >/dev/null &&
 		-p 7001 -l 198.18.0.2 --nic "$SRV_IF" 2>&1)
 	echo "$out" | grep -q 'NAPI settings not applied: Operation not permitted' ||
 		t_fail "unprivileged: $out"
-	[ "$(napi_vals)" = "$orig" ] || t_fail "unprivileged run changed the settings"
+	[ "$(t_napi_vals)" = "$orig" ] || t_fail "unprivileged run changed the settings"
 	echo "unprivileged: $(echo "$out" | grep 'not applied')"
 fi
-echo "settings $orig -> 100 200000ns 20000000ns -> $(napi_vals)"
+echo "settings $orig -> 100 200000ns 20000000ns -> $(t_napi_vals)"
 exit 0
