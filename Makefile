@@ -37,6 +37,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 UTIL_OBJ := $(B)/apps/common/util.o $(B)/apps/common/out.o $(B)/apps/common/server.o
 HTTPD_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard apps/httpd/*.c))
 MC_CORE := $(patsubst %.c,$(B)/%.o,$(wildcard apps/memcached/mc_*.c))
+MCD_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard apps/memcached/*.c))
 LIBA    := $(B)/libstackmap.a
 LIBSO   := $(B)/libstackmap.so.0
 
@@ -82,7 +83,7 @@ $(B)/tests/http_parser_test: $(B)/tests/unit/http_parser_test.o $(B)/apps/httpd/
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/sm-memcached: $(B)/apps/memcached/memcached.o $(MC_CORE) $(UTIL_OBJ) $(LIBA)
+$(B)/sm-memcached: $(MCD_OBJ) $(UTIL_OBJ) $(LIBA)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -239,7 +239,11 @@ int srv_run(struct srv *s, volatile sig_atomic_t *stop)
 			s->ops->on_tick(s);
 		}
 	}
-	return 0;
+	/* Hand back the RX slots consumed last and push what is queued, so
+	 * the final counters show buffers as they really are. */
+	out_flush(&s->w);
+	ret = sm_sync(s->port, 0);
+	return ret < 0 ? ret : 0;
 }
 
 void srv_fini(struct srv *s)

@@ -1,0 +1,46 @@
+# overload_test: with more connections than -c allows, the extra ones are closed at once and counted (accept_dropped), the admitted ones keep working, and a freed place is taken again.
+. tests/lib.sh
+
+# check NAME LIMIT REQUEST EXPECT CMD...: open LIMIT+3 connections at
+# once.  EXPECT is the whole answer, or its first line for HTTP (whose
+# answer is then read whole: its length is learnt from a first request).
+check() {
+	local name=$1 limit=$2 req=$3 want=$4 i fd ok=0 closed=0 out len
+	local -a fds
+	shift 4
+	t_start "$name" "$@" -c "$limit"
+	exec {fd}<>"/dev/tcp/127.0.0.1/$T_PORT"
+	printf '%b' "$req" >&"$fd"
+	len=$(timeout 1 cat <&"$fd" | wc -c)
+	exec {fd}<&-
+	sleep 0.3  # the server takes that place back
+	for i in $(seq $((limit + 3))); do
+		exec {fd}<>"/dev/tcp/127.0.0.1/$T_PORT" || t_fail "connect $i"
+		fds+=("$fd")
+	done
+	for fd in "${fds[@]}"; do
+		printf '%b' "$req" >&"$fd" 2>/dev/null
+		out=$(timeout 2 head -c "$len" <&"$fd" 2>/dev/null)
+		if [ "${out:0:${#want}}" = "$want" ]; then ok=$((ok + 1)); else closed=$((closed + 1)); fi
+	done
+	echo "$name -c $limit: $ok served, $closed refused"
+	[ "$ok" = "$limit" ] && [ "$closed" = 3 ] || t_fail "$name: expected $limit served and 3 refused"
+	# The admitted connections still work; close one, a newcomer is served.
+	printf '%b' "$req" >&"${fds[0]}"
+	out=$(timeout 2 head -c "$len" <&"${fds[0]}")
+	[ "${out:0:${#want}}" = "$want" ] || t_fail "$name: admitted connection broken"
+	exec {fds[1]}<&-
+	sleep 0.2
+	exec {fd}<>"/dev/tcp/127.0.0.1/$T_PORT"
+	printf '%b' "$req" >&"$fd"
+	out=$(timeout 2 head -c "$len" <&"$fd")
+	[ "${out:0:${#want}}" = "$want" ] || t_fail "$name: freed place not reused"
+	for fd in "${fds[@]}"; do exec {fd}<&- 2>/dev/null; done
+	t_stop "$name" "$T_PID"
+	[ "$(t_stat "$name" accept_dropped)" -ge 3 ] || t_fail "$name: refusals not counted"
+	[ "$(t_stat "$name" bufs_in_use)" = "$(t_stat "$name" bufs_idle)" ] || t_fail "$name: buffers leaked"
+}
+
+check memcached 5 'version\r\n' 'VERSION' "$BUILD/sm-memcached" -p 0 -l 127.0.0.1
+check httpd 5 'GET / HTTP/1.1\r\nHost: h\r\n\r\n' 'HTTP/1.1 200 OK' "$BUILD/sm-httpd" --fixed 10 -p 0 -l 127.0.0.1
+exit 0
