@@ -263,6 +263,12 @@ void *sm_buf(struct sm_port *port, uint32_t buf_idx);
 int sm_buf_get(struct sm_port *port, uint32_t *buf_idx);
 void sm_buf_put(struct sm_port *port, uint32_t buf_idx);
 
+/* Stop (pause = 1) or resume (pause = 0) reading socket fd.  Data already
+ * received still arrives; beyond that TCP flow control pushes the peer
+ * back.  For apps that bound a connection's output: a client that does
+ * not read its answers is not read either.  0 or -EBADF (not attached). */
+int sm_rx_pause(struct sm_port *port, int fd, int pause);
+
 /* Send every TX slot before head, collect what arrived on every attached
  * socket into the RX ring.  timeout_ms: 0 never blocks, -1 waits for at
  * least one event, > 0 waits at most that long.  Returns the number of

@@ -295,7 +295,8 @@ static void ep_rx(struct sm_port *port)
 			sm__conn_release(port, c);
 			continue;
 		}
-		if (c->flags & (SM__C_CLOSING | SM__C_RX_DONE))
+		/* Paused: dropped from the list, READABLE remembered. */
+		if (c->flags & (SM__C_CLOSING | SM__C_RX_DONE | SM__C_PAUSED))
 			continue;
 		if (c->flags & SM__C_LISTENER) {
 			ep_accept(port, c);
@@ -355,6 +356,12 @@ static int ep_sync(struct sm_port *port, int timeout_ms)
 	return 0;
 }
 
+static void ep_pause(struct sm_port *port, struct sm__conn *c)
+{
+	if (!(c->flags & SM__C_PAUSED) && (c->eng & EP_READABLE))
+		rxready_add(port, c);
+}
+
 /* EPIOCSPARAMS (Linux 6.9): epoll_wait busy-polls the NAPI of the ready
  * sockets for up to busy_poll_usec, preferring it to softirq processing.
  * This is also the paper's "Linux busy_poll" baseline.  The NAPI ids are
@@ -382,5 +389,6 @@ const struct sm__engine_ops sm__engine_epoll = {
 	.attach = ep_attach,
 	.sync = ep_sync,
 	.refill = ep_refill,
+	.pause = ep_pause,
 	.busy_poll = ep_busy_poll,
 };

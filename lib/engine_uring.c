@@ -289,8 +289,8 @@ static void arm_wanted(struct sm_port *port, struct ur *u)
 		ci = i;
 		i = c->next_rx;
 		c->flags &= ~SM__C_ON_RXREADY;
-		if (c->flags & (SM__C_CLOSING | SM__C_CLOSED | SM__C_RX_DONE) ||
-		    (c->eng & UR_ARMED)) {
+		if (c->flags & (SM__C_CLOSING | SM__C_CLOSED | SM__C_RX_DONE |
+				SM__C_PAUSED) || (c->eng & UR_ARMED)) {
 			maybe_release(port, c);
 			continue;
 		}
@@ -492,7 +492,8 @@ static void on_recv(struct sm_port *port, struct ur *u, struct sm__conn *c,
 		port->st.pool_empty++;
 		port->st.rx_stalls++;
 		c->eng |= UR_STALLED;
-	} else if (res != -ECANCELED || !(c->flags & SM__C_CLOSING)) {
+	} else if (res != -ECANCELED ||
+		   !(c->flags & (SM__C_CLOSING | SM__C_PAUSED))) {
 		sm__rx_event(port, c, SM_F_ERR, -res);
 	}
 	if (!(c->eng & UR_ARMED))
@@ -635,6 +636,23 @@ static int ur_sync(struct sm_port *port, int timeout_ms)
 	return ret;
 }
 
+/* Pause: cancel the multishot recv (its end is not re-armed while paused).
+ * Resume: arm it again at the next sync. */
+static void ur_pause(struct sm_port *port, struct sm__conn *c)
+{
+	struct ur *u = port->eng;
+	struct io_uring_sqe *sqe;
+
+	if (!(c->flags & SM__C_PAUSED)) {
+		want_add(port, c);
+		return;
+	}
+	if (!(c->eng & UR_ARMED) || !(sqe = io_uring_get_sqe(&u->ring)))
+		return;  /* (no SQE: it stops at its next end instead) */
+	io_uring_prep_cancel64(sqe, ud(UR_RECV, sm__conn_idx(port, c), 0), 0);
+	io_uring_sqe_set_data64(sqe, ud(UR_CANCEL, 0, 0));
+}
+
 /* One IORING_REGISTER_NAPI call.  The kernel writes the previous settings
  * back into the argument, so every call gets a fresh struct. */
 static int napi_register(struct ur *u, uint32_t usec, uint8_t opcode,
@@ -679,5 +697,6 @@ const struct sm__engine_ops sm__engine_uring = {
 	.attach = ur_attach,
 	.sync = ur_sync,
 	.refill = ur_refill,
+	.pause = ur_pause,
 	.busy_poll = ur_busy_poll,
 };

@@ -445,6 +445,19 @@ int sm_attach(struct sm_port *port, int fd)
 	return 0;
 }
 
+int sm_rx_pause(struct sm_port *port, int fd, int pause)
+{
+	struct sm__conn *c = sm__conn_by_fd(port, fd);
+
+	if (!c || (c->flags & (SM__C_CLOSING | SM__C_LISTENER)))
+		return -EBADF;
+	if (!pause == !(c->flags & SM__C_PAUSED))
+		return 0;
+	c->flags ^= SM__C_PAUSED;
+	port->ops->pause(port, c);
+	return 0;
+}
+
 /* ---- RX: engines hand in data and events here ---- */
 
 /* Free buffers RX may take: all but what the TX ring needs to give each

@@ -131,6 +131,7 @@ static inline uint32_t sm__bufq_pop(struct sm__pool *p, struct sm__bufq *q)
 #define SM__C_PEND_ERR   0x0400  /* an ERR slot waits (after the data) */
 #define SM__C_ERR_SENT   0x0800  /* an ERR slot was delivered/queued */
 #define SM__C_ZOMBIE     0x1000  /* released while on the pending list */
+#define SM__C_PAUSED     0x2000  /* the app paused reading (sm_rx_pause) */
 
 struct sm__conn {
 	int fd;
@@ -167,6 +168,8 @@ struct sm__engine_ops {
 	int (*sync)(struct sm_port *port, int timeout_ms);
 	/* The pool got free buffers back: may lend them to the kernel. */
 	void (*refill)(struct sm_port *port);
+	/* Reading of c was paused or resumed (SM__C_PAUSED changed). */
+	void (*pause)(struct sm_port *port, struct sm__conn *c);
 	/* Busy-poll these NAPI instances (cfg.busy_poll_usec); 0 or -errno. */
 	int (*busy_poll)(struct sm_port *port, const uint32_t *ids, int n);
 };

@@ -117,6 +117,15 @@ static void feed_stash(struct srv *s, int fd, struct srv_conn *c)
 	c->in_len -= n;
 }
 
+/* A busy conn is not read: TCP pushes back on the client (sm_rx_pause). */
+static void pause_if_busy(struct srv *s, int fd, struct srv_conn *c)
+{
+	bool b = c->open && !c->closing && busy(s, c);
+
+	if (b != c->paused && sm_rx_pause(s->port, fd, b) == 0)
+		c->paused = b;
+}
+
 static void on_data(struct srv *s, int fd, const char *p, size_t len)
 {
 	struct srv_conn *c = srv_conn(s, fd);
@@ -129,11 +138,12 @@ static void on_data(struct srv *s, int fd, const char *p, size_t len)
 		stash(s, fd, c, p, len);
 		if (c->open && !c->closing && !busy(s, c))
 			feed_stash(s, fd, c);
-		return;
+	} else {
+		n = s->ops->on_input(s, fd, c, p, len);  /* in place: usual */
+		if (c->open && !c->closing && n < len)
+			stash(s, fd, c, p + n, len - n);
 	}
-	n = s->ops->on_input(s, fd, c, p, len);  /* in place: the usual case */
-	if (c->open && !c->closing && n < len)
-		stash(s, fd, c, p + n, len - n);
+	pause_if_busy(s, fd, c);
 }
 
 /* Everything fd had to say is out (or given up): close it. */
@@ -166,6 +176,7 @@ static void drain_one(struct srv *s, int fd)
 	}
 	if (c->in_len && !busy(s, c))
 		feed_stash(s, fd, c);
+	pause_if_busy(s, fd, c);
 }
 
 static void drain_all(struct srv *s)

@@ -9,7 +9,8 @@
  * and offered again, with the next bytes appended.  Output goes through
  * out.c; a connection whose queued output exceeds out_limit (or that the
  * app says is busy) is offered no input until it drained, so a client that
- * does not read its answers cannot make the server buffer without bound.
+ * does not read its answers cannot make the server buffer without bound:
+ * its socket is not read either (sm_rx_pause) until its output drained.
  */
 #ifndef SM_APP_SERVER_H
 #define SM_APP_SERVER_H
@@ -25,6 +26,7 @@
 struct srv_conn {
 	bool open, closing;
 	bool pending;              /* on the pending-output list */
+	bool paused;               /* reading paused until output drains */
 	char *in;                  /* unconsumed input */
 	size_t in_len;
 	uint64_t last_ms;          /* last input */
