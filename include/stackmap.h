@@ -263,6 +263,11 @@ void *sm_buf(struct sm_port *port, uint32_t buf_idx);
 int sm_buf_get(struct sm_port *port, uint32_t *buf_idx);
 void sm_buf_put(struct sm_port *port, uint32_t buf_idx);
 
+/* Bytes the library holds queued for socket fd (handed over in TX slots,
+ * not yet taken by the kernel), or -EBADF.  With sm_rx_pause(), lets an
+ * app bound what one slow reader holds of the shared pool. */
+int64_t sm_tx_queued(struct sm_port *port, int fd);
+
 /* Stop (pause = 1) or resume (pause = 0) reading socket fd.  Data already
  * received still arrives; beyond that TCP flow control pushes the peer
  * back.  For apps that bound a connection's output: a client that does

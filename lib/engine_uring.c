@@ -151,7 +151,12 @@ static int bufring_setup(struct sm_port *port, struct ur *u)
 	/* bid is 16 bits: the io_uring engine addresses 65536 buffers. */
 	if (port->pool.num_bufs > 65536)
 		return -E2BIG;
-	budget = port->pool.num_bufs - port->tx_cap - port->pool.num_bufs / 8;
+	/* A quarter of the pool: enough for what arrives between two syncs,
+	 * and lent buffers cannot be taken back.  Lending more let idle
+	 * receive buffers sit in the kernel while send queues to a client
+	 * that did not read drained the rest, leaving the TX ring none to
+	 * answer anyone with. */
+	budget = port->pool.num_bufs / 4;
 	while (n < budget && n < 32768)
 		n <<= 1;
 	u->br_entries = n;

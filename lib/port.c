@@ -401,6 +401,15 @@ void sm__conn_release(struct sm_port *port, struct sm__conn *c)
 	    port->fdmap[c->fd] == i + 1)
 		port->fdmap[c->fd] = 0;
 	rxq_drop(port, c);
+	/* Output that can no longer leave (the socket failed while it was
+	 * queued): nothing is in flight any more, so it goes back. */
+	while (c->txq.count) {
+		uint32_t b = sm__bufq_pop(&port->pool, &c->txq);
+
+		if (port->pool.meta[b].owner == SM__OWN_TXQ)
+			sm__pool_put(&port->pool, b);
+		port->st.tx_dropped++;
+	}
 	port->nconns--;
 	port->st.closed++;
 	if (c->flags & SM__C_ON_PEND) {
@@ -443,6 +452,20 @@ int sm_attach(struct sm_port *port, int fd)
 		return ret;
 	}
 	return 0;
+}
+
+int64_t sm_tx_queued(struct sm_port *port, int fd)
+{
+	struct sm__conn *c = sm__conn_by_fd(port, fd);
+	struct sm__pool *p = &port->pool;
+	int64_t n = 0;
+	uint32_t b;
+
+	if (!c)
+		return -EBADF;
+	for (b = c->txq.head; b != SM__NONE; b = p->meta[b].next)
+		n += p->meta[b].len;
+	return n;
 }
 
 int sm_rx_pause(struct sm_port *port, int fd, int pause)

@@ -81,9 +81,20 @@ static void release(struct srv *s, int fd, struct srv_conn *c)
 	s->curr--;
 }
 
-static bool busy(const struct srv *s, const struct srv_conn *c)
+/* Output the library already holds for fd (sent to it, not yet taken by
+ * the kernel): a client that does not read must not fill the shared pool
+ * (256 KiB = 128 default buffers; more waits in the app's own queue). */
+#define LIB_LIMIT (256 << 10)
+
+static bool lib_full(const struct srv *s, int fd)
 {
-	return c->q.bytes > s->out_limit || (s->ops->busy && s->ops->busy(c));
+	return sm_tx_queued(s->port, fd) > LIB_LIMIT;
+}
+
+bool srv_busy(const struct srv *s, int fd, const struct srv_conn *c)
+{
+	return c->q.bytes > s->out_limit || lib_full(s, fd) ||
+	       (s->ops->busy && s->ops->busy(c));
 }
 
 /* Keep unconsumed input; a connection over in_max is closed. */
@@ -120,10 +131,12 @@ static void feed_stash(struct srv *s, int fd, struct srv_conn *c)
 /* A busy conn is not read: TCP pushes back on the client (sm_rx_pause). */
 static void pause_if_busy(struct srv *s, int fd, struct srv_conn *c)
 {
-	bool b = c->open && !c->closing && busy(s, c);
+	bool b = c->open && !c->closing && srv_busy(s, fd, c);
 
 	if (b != c->paused && sm_rx_pause(s->port, fd, b) == 0)
 		c->paused = b;
+	if (c->paused)
+		srv_pend(s, fd, c);  /* drain_one resumes it once drained */
 }
 
 static void on_data(struct srv *s, int fd, const char *p, size_t len)
@@ -134,9 +147,9 @@ static void on_data(struct srv *s, int fd, const char *p, size_t len)
 	if (!c->open || c->closing)
 		return;
 	c->last_ms = s->now_ms;
-	if (c->in_len || busy(s, c)) {
+	if (c->in_len || srv_busy(s, fd, c)) {
 		stash(s, fd, c, p, len);
-		if (c->open && !c->closing && !busy(s, c))
+		if (c->open && !c->closing && !srv_busy(s, fd, c))
 			feed_stash(s, fd, c);
 	} else {
 		n = s->ops->on_input(s, fd, c, p, len);  /* in place: usual */
@@ -149,8 +162,10 @@ static void on_data(struct srv *s, int fd, const char *p, size_t len)
 /* Everything fd had to say is out (or given up): close it. */
 static void finish_close(struct srv *s, int fd, struct srv_conn *c)
 {
-	if (!c->q.close_after && !c->q.bytes)
+	if (!c->close_sent) {
+		c->close_sent = true;
 		out_close(&s->w, fd, &c->q);
+	}
 	if (c->q.close_after)
 		srv_pend(s, fd, c);  /* the ring was full: out_drain closes */
 	else
@@ -161,20 +176,28 @@ static void finish_close(struct srv *s, int fd, struct srv_conn *c)
 static void drain_one(struct srv *s, int fd)
 {
 	struct srv_conn *c = srv_conn(s, fd);
+	size_t before;
 
 	c->pending = false;
 	if (!c->open)
 		return;
+	if (!c->closing && lib_full(s, fd)) {
+		srv_pend(s, fd, c);  /* wait until the kernel takes some */
+		return;
+	}
+	before = c->q.bytes;
 	if (!out_drain(&s->w, fd, &c->q) ||
 	    (s->ops->on_drain && !s->ops->on_drain(s, fd, c))) {
+		s->progress |= c->q.bytes != before;
 		srv_pend(s, fd, c);
 		return;
 	}
+	s->progress = true;
 	if (c->closing) {
 		finish_close(s, fd, c);
 		return;
 	}
-	if (c->in_len && !busy(s, c))
+	if (c->in_len && !srv_busy(s, fd, c))
 		feed_stash(s, fd, c);
 	pause_if_busy(s, fd, c);
 }
@@ -184,6 +207,7 @@ static void drain_all(struct srv *s)
 	size_t i, n = s->npend;
 	int *list = s->pend;
 
+	s->progress = false;
 	/* Conns that still wait are added to a fresh list. */
 	s->pend = NULL;
 	s->npend = s->pend_cap = 0;
@@ -234,8 +258,11 @@ int srv_run(struct srv *s, volatile sig_atomic_t *stop)
 
 	while (!*stop) {
 		out_flush(&s->w);
-		/* Bounded wait: a signal just before it is seen in 500 ms. */
-		ret = sm_sync(s->port, s->npend ? 0 : 500);
+		/* Pending output that moved last time may move again now:
+		 * no sleep.  Output that could not move waits for the
+		 * completions or events that free room, which wake the sync.
+		 * (Bounded wait: a signal just before it is seen in 500 ms.) */
+		ret = sm_sync(s->port, s->npend && s->progress ? 0 : 500);
 		if (ret < 0)
 			return ret;
 		s->now_ms = mono_ms();

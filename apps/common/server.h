@@ -27,6 +27,7 @@ struct srv_conn {
 	bool open, closing;
 	bool pending;              /* on the pending-output list */
 	bool paused;               /* reading paused until output drains */
+	bool close_sent;           /* SM_F_CLOSE handed to out.c */
 	char *in;                  /* unconsumed input */
 	size_t in_len;
 	uint64_t last_ms;          /* last input */
@@ -62,7 +63,9 @@ struct srv {
 	size_t npend, pend_cap;
 	uint64_t now_ms;
 	size_t in_max;             /* input kept per connection */
-	size_t out_limit;          /* queued output that pauses input */
+	size_t out_limit;          /* queued output that pauses input, in
+				    * the app's queue or the library's */
+	bool progress;             /* the last drain moved something */
 	uint64_t curr, total;      /* open and accepted connections */
 };
 
@@ -80,6 +83,11 @@ void srv_write(struct srv *s, int fd, struct srv_conn *c, const void *data,
 	       size_t len);
 /* Stop reading fd; close it once its queued output is sent. */
 void srv_close(struct srv *s, int fd, struct srv_conn *c);
+/* True while fd must not be offered input: too much output queued (by
+ * the app or in the library) or the app's busy().  Input callbacks that
+ * run many requests from one buffer check it between requests. */
+bool srv_busy(const struct srv *s, int fd, const struct srv_conn *c);
+
 /* fd has more output to produce (on_drain will be called). */
 void srv_pend(struct srv *s, int fd, struct srv_conn *c);
 
