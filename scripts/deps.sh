@@ -4,7 +4,7 @@
 # without root it only reports what is missing.
 set -eu
 
-PKGS="gcc make libc6-dev liburing-dev strace procps iproute2 ethtool util-linux curl wrk apache2-utils memcached libmemcached-tools nginx-light"
+PKGS="gcc make libc6-dev liburing-dev clang libclang-rt-14-dev strace procps iproute2 ethtool util-linux curl wrk apache2-utils memcached libmemcached-tools nginx-light"
 
 missing=""
 for p in $PKGS; do

@@ -3,7 +3,20 @@
 #ifndef SM_HTTPD_H
 #define SM_HTTPD_H
 
+#include "server.h"
 #include "stackmap.h"
+
+/* The server: what httpd_ops' callbacks find in srv.app. */
+struct httpd {
+	struct srv srv;
+	int rootfd;
+	long fixed;                /* --fixed body size, -1 = serve files */
+	char *body;                /* the fixed body */
+	unsigned idle_s, header_s;
+};
+
+/* The per-connection callbacks (httpd_conn.c), for srv_init(). */
+extern const struct srv_ops httpd_ops;
 
 struct opts {
 	const char *addr, *root, *port_file;

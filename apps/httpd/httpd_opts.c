@@ -90,7 +90,9 @@ int httpd_parse_opts(int argc, char **argv, struct opts *o)
 		case O_FIXED: o->fixed = util_num(optarg, 0, 1 << 20); break;
 		case 'p': o->port = (int)util_num(optarg, 0, 65535); break;
 		case 'l': o->addr = optarg; break;
-		case 'c': o->cfg.max_conns = (uint32_t)util_num(optarg, 1, 1 << 23); break;
+		case 'c':  /* clients, and the listener */
+			o->cfg.max_conns = (uint32_t)util_num(optarg, 1, 1 << 23) + 1;
+			break;
 		case O_IDLE: o->idle_s = (unsigned)util_num(optarg, 1, 86400); break;
 		case O_HEADER: o->header_s = (unsigned)util_num(optarg, 1, 86400); break;
 		case 'P': o->port_file = optarg; break;

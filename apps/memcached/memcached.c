@@ -3,9 +3,10 @@
  * sm-memcached: a memcached-compatible server on libstackmap.
  *
  * The protocol engine (mc_proto.c, mc_meta.c, mc_admin.c) and the store
- * (mc_store.c) know nothing of sockets; this file feeds them each
+ * (mc_store.c) know nothing of sockets; memcached_conn.c feeds them each
  * connection's bytes, in place in the RX buffers, and packs their answers
  * into TX slots, on the loop the servers share (apps/common/server.c).
+ * This file sets the server up.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,26 +19,10 @@
 #include <unistd.h>
 
 #include "mc_proto.h"
+#include "memcached.h"
 #include "server.h"
 #include "stackmap.h"
 #include "util.h"
-
-struct mconn {
-	struct srv_conn sc;        /* first: the shared bookkeeping */
-	struct mc_conn mc;
-};
-
-struct mcd {
-	struct srv srv;
-	struct mc_store store;
-	struct mc_server info;
-};
-
-struct sink {                      /* mc_out's context for one call */
-	struct srv *s;
-	int fd;
-	struct srv_conn *c;
-};
 
 static volatile sig_atomic_t stop;
 
@@ -45,46 +30,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-#define MC(c) (&((struct mconn *)(c))->mc)
-#define APP(s) ((struct mcd *)(s)->app)
-
-static void sink_write(void *ctx, const void *data, size_t len)
-{
-	struct sink *k = ctx;
-
-	srv_write(k->s, k->fd, k->c, data, len);
-}
-
-static void m_open(struct srv *s, int fd, struct srv_conn *c)
-{
-	(void)fd;
-	mc_conn_init(MC(c));
-	MC(c)->srv = &APP(s)->info;
-	APP(s)->info.curr_connections = s->curr;
-	APP(s)->info.total_connections = s->total;
-}
-
-static void m_release(struct srv *s, int fd, struct srv_conn *c)
-{
-	(void)fd;
-	mc_conn_release(MC(c));
-	APP(s)->info.curr_connections = s->curr - 1;
-}
-
-static size_t m_input(struct srv *s, int fd, struct srv_conn *c,
-		      const char *buf, size_t len)
-{
-	struct sink k = { s, fd, c };
-	struct mc_out out = { &k, sink_write };
-	ssize_t n = mc_execute(&APP(s)->store, MC(c), buf, len, &out);
-
-	if (n < 0) {  /* quit, or an error memcached closes on */
-		srv_close(s, fd, c);
-		return len;
-	}
-	return (size_t)n;
 }
 
 /* "stats" ends with the datapath counters, as STAT sm_<name>. */
@@ -104,13 +49,6 @@ static void stats_cb(void *arg, const struct mc_out *out)
 	S(bufs_in_use_max); S(bufs_idle); S(conns); S(conns_max);
 #undef S
 }
-
-static const struct srv_ops mcd_ops = {
-	.conn_size = sizeof(struct mconn),
-	.on_open = m_open,
-	.on_input = m_input,
-	.on_release = m_release,
-};
 
 struct opts {
 	const char *addr, *port_file;

@@ -92,7 +92,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'p': o->port = (int)util_num(optarg, 0, 65535); break;
 		case 'l': o->addr = optarg; break;
 		case 'r': o->cfg.ring_size = (uint32_t)util_num(optarg, 4, 1 << 20); break;
-		case 'c': o->cfg.max_conns = (uint32_t)util_num(optarg, 1, 1 << 23); break;
+		case 'c':  /* clients, and the listener */
+			o->cfg.max_conns = (uint32_t)util_num(optarg, 1, 1 << 23) + 1;
+			break;
 		case 'P': o->port_file = optarg; break;
 		case 'v': o->verbose = 1; break;
 		case 'h': usage(stdout); exit(0);

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * httpd_conn.c: sm-httpd's per-connection code, the callbacks of
+ * httpd_ops that apps/common/server.c calls: requests parsed in place,
+ * fixed responses, files streamed with pread() straight into TX slot
+ * buffers, header and idle timeouts.  Separate from main() so that a
+ * harness (tests/fuzz/fuzz_http_conn.c) can drive it without a socket.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "http_parser.h"
+#include "http_resp.h"
+#include "httpd.h"
+#include "server.h"
+
+#define MAX_HDRS 64
+#define MAX_BODY (1u << 20)        /* larger request bodies: 413 */
+
+struct hconn {
+	struct srv_conn sc;        /* first: the shared bookkeeping */
+	uint64_t discard;          /* request body bytes still to skip */
+	uint64_t head_ms;          /* start of an unfinished head, 0 = none */
+	int file_fd;
+	uint64_t file_off, file_left;
+};
+
+#define HC(c) ((struct hconn *)(c))
+#define APP(s) ((struct httpd *)(s)->app)
+
+static void h_open(struct srv *s, int fd, struct srv_conn *c)
+{
+	(void)s;
+	(void)fd;
+	HC(c)->file_fd = -1;
+}
+
+static void h_release(struct srv *s, int fd, struct srv_conn *c)
+{
+	(void)s;
+	(void)fd;
+	if (HC(c)->file_fd >= 0)
+		close(HC(c)->file_fd);
+	HC(c)->file_fd = -1;
+	HC(c)->file_left = 0;
+}
+
+static void send_error(struct srv *s, int fd, struct srv_conn *c, int status,
+		       int minor, bool keep, bool head_only)
+{
+	char buf[1024];
+	size_t n = http_error(buf, sizeof(buf), status, minor, keep, head_only);
+
+	srv_write(s, fd, c, buf, n);
+	if (!keep)
+		srv_close(s, fd, c);
+}
+
+static void serve_file(struct srv *s, int fd, struct srv_conn *c,
+		       const struct http_req *r, bool head, bool keep)
+{
+	const char *type;
+	uint64_t size;
+	char buf[512];
+	int ffd = http_open_target(APP(s)->rootfd, r->target, r->target_len,
+				   &size, &type);
+	size_t n;
+
+	if (ffd < 0) {
+		send_error(s, fd, c, -ffd, r->minor, keep && ffd != -400, head);
+		return;
+	}
+	n = http_head(buf, sizeof(buf), 200, r->minor, type, size, keep, NULL);
+	srv_write(s, fd, c, buf, n);
+	if (head || size == 0) {
+		close(ffd);
+		return;
+	}
+	HC(c)->file_fd = ffd;
+	HC(c)->file_off = 0;
+	HC(c)->file_left = size;
+	srv_pend(s, fd, c);
+}
+
+static void handle(struct srv *s, int fd, struct srv_conn *c,
+		   const struct http_req *r)
+{
+	struct httpd *h = APP(s);
+	bool head = r->method_len == 4 && !memcmp(r->method, "HEAD", 4);
+	bool get = r->method_len == 3 && !memcmp(r->method, "GET", 3);
+	bool keep = http_keep_alive(r);
+	char buf[512];
+	size_t n;
+
+	if (r->content_length > (int64_t)MAX_BODY) {
+		send_error(s, fd, c, 413, r->minor, false, head);
+		return;
+	}
+	if (r->content_length > 0)
+		HC(c)->discard = (uint64_t)r->content_length;
+	if (!get && !head) {
+		send_error(s, fd, c, 405, r->minor, keep, false);
+	} else if (h->fixed >= 0) {
+		n = http_head(buf, sizeof(buf), 200, r->minor,
+			      "text/plain", (uint64_t)h->fixed, keep, NULL);
+		srv_write(s, fd, c, buf, n);
+		if (!head)
+			srv_write(s, fd, c, h->body, (size_t)h->fixed);
+	} else {
+		serve_file(s, fd, c, r, head, keep);
+	}
+	if (!keep)
+		srv_close(s, fd, c);
+}
+
+/* A file still streaming takes no new requests: responses stay in order
+ * and output per connection stays bounded. */
+static bool h_busy(const struct srv_conn *c)
+{
+	return HC(c)->file_left != 0;
+}
+
+/* Serve the complete requests in buf; returns the bytes consumed. */
+static size_t h_input(struct srv *s, int fd, struct srv_conn *c,
+		      const char *buf, size_t len)
+{
+	struct hconn *hc = HC(c);
+	struct http_hdr hdrs[MAX_HDRS];
+	struct http_req r;
+	size_t off = 0;
+	int n;
+
+	while (off < len && !c->closing) {
+		if (hc->discard) {
+			n = (int)(hc->discard < len - off ? hc->discard : len - off);
+			hc->discard -= (uint64_t)n;
+			off += (size_t)n;
+			continue;
+		}
+		if (srv_busy(s, fd, c))
+			break;
+		if (!hc->head_ms)
+			hc->head_ms = s->now_ms;
+		memset(&r, 0, sizeof(r));
+		r.hdrs = hdrs;
+		r.max_hdrs = MAX_HDRS;
+		n = http_parse_request(buf + off, len - off, &r);
+		if (n == -2)
+			break;
+		if (n < 0) {
+			send_error(s, fd, c, r.status ? r.status : 400,
+				   r.minor, false, false);
+			break;
+		}
+		off += (size_t)n;
+		hc->head_ms = 0;
+		handle(s, fd, c, &r);
+	}
+	return off;
+}
+
+/* Stream file data straight into TX slot buffers; true when done. */
+static bool h_drain(struct srv *s, int fd, struct srv_conn *c)
+{
+	struct hconn *hc = HC(c);
+	uint32_t room;
+	ssize_t n;
+	char *p;
+
+	while (hc->file_left) {
+		p = out_reserve(&s->w, fd, &c->q, &room);
+		if (!p)
+			return false;
+		if (room > hc->file_left)
+			room = (uint32_t)hc->file_left;
+		n = pread(hc->file_fd, p, room, (off_t)hc->file_off);
+		if (n <= 0) {  /* the file shrank under us: cut the conn */
+			hc->file_left = 0;
+			srv_close(s, fd, c);
+			break;
+		}
+		out_commit(&s->w, (uint32_t)n);
+		hc->file_off += (uint64_t)n;
+		hc->file_left -= (uint64_t)n;
+	}
+	if (hc->file_fd >= 0)
+		close(hc->file_fd);
+	hc->file_fd = -1;
+	return true;
+}
+
+/* Once a second: answer 408 to heads that take too long, close idle. */
+static void h_tick(struct srv *s)
+{
+	struct httpd *h = APP(s);
+	size_t fd;
+
+	for (fd = 0; fd < s->nconns; fd++) {
+		struct srv_conn *c = srv_conn(s, (int)fd);
+		uint64_t head_ms = HC(c)->head_ms;
+
+		if (!c->open || c->closing || c->pending)
+			continue;
+		if (head_ms && s->now_ms - head_ms > h->header_s * 1000ull)
+			send_error(s, (int)fd, c, 408, 1, false, false);
+		else if (s->now_ms - c->last_ms > h->idle_s * 1000ull)
+			srv_close(s, (int)fd, c);
+	}
+}
+
+const struct srv_ops httpd_ops = {
+	.conn_size = sizeof(struct hconn),
+	.on_open = h_open,
+	.on_input = h_input,
+	.on_drain = h_drain,
+	.busy = h_busy,
+	.on_release = h_release,
+	.on_tick = h_tick,
+};
