@@ -139,7 +139,7 @@ static void pause_if_busy(struct srv *s, int fd, struct srv_conn *c)
 		srv_pend(s, fd, c);  /* drain_one resumes it once drained */
 }
 
-static void on_data(struct srv *s, int fd, const char *p, size_t len)
+void srv_data(struct srv *s, int fd, const char *p, size_t len)
 {
 	struct srv_conn *c = srv_conn(s, fd);
 	size_t n;
@@ -202,7 +202,7 @@ static void drain_one(struct srv *s, int fd)
 	pause_if_busy(s, fd, c);
 }
 
-static void drain_all(struct srv *s)
+void srv_drain(struct srv *s)
 {
 	size_t i, n = s->npend;
 	int *list = s->pend;
@@ -216,7 +216,7 @@ static void drain_all(struct srv *s)
 	free(list);
 }
 
-/* The close completes in drain_all(), after the current callback: the
+/* The close completes in srv_drain(), after the current callback: the
  * caller may still be parsing c->in. */
 void srv_close(struct srv *s, int fd, struct srv_conn *c)
 {
@@ -227,7 +227,7 @@ void srv_close(struct srv *s, int fd, struct srv_conn *c)
 	srv_pend(s, fd, c);
 }
 
-static void on_slot(struct srv *s, const struct sm_slot *sl)
+void srv_on_slot(struct srv *s, const struct sm_slot *sl)
 {
 	struct srv_conn *c = srv_conn(s, sl->fd);
 
@@ -245,7 +245,7 @@ static void on_slot(struct srv *s, const struct sm_slot *sl)
 			out_q_free(&c->q);  /* nobody will read it */
 		srv_close(s, sl->fd, c);
 	} else {
-		on_data(s, sl->fd, (const char *)sm_buf(s->port, sl->buf_idx) +
+		srv_data(s, sl->fd, (const char *)sm_buf(s->port, sl->buf_idx) +
 			sl->off, sl->len);
 	}
 }
@@ -266,12 +266,12 @@ int srv_run(struct srv *s, volatile sig_atomic_t *stop)
 		if (ret < 0)
 			return ret;
 		s->now_ms = mono_ms();
-		drain_all(s);
+		srv_drain(s);
 		while (!sm_ring_empty(rx)) {
-			on_slot(s, &rx->slot[rx->head]);
+			srv_on_slot(s, &rx->slot[rx->head]);
 			sm_ring_advance(rx, sm_ring_next(rx, rx->head));
 		}
-		drain_all(s);
+		srv_drain(s);
 		if (s->ops->on_tick && s->now_ms - tick >= 1000) {
 			tick = s->now_ms;
 			s->ops->on_tick(s);

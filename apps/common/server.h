@@ -73,6 +73,14 @@ void srv_init(struct srv *s, struct sm_port *port, const struct srv_ops *ops,
 	      void *app);
 /* Serve until *stop; 0, or -errno when a sync failed. */
 int srv_run(struct srv *s, volatile sig_atomic_t *stop);
+/* The steps of srv_run's loop, for harnesses that drive a connection
+ * without a socket (tests/fuzz): one RX slot; a data slot's bytes, given
+ * as p[0..len) (not necessarily in a pool buffer); moving pending output
+ * into TX slots. */
+void srv_on_slot(struct srv *s, const struct sm_slot *sl);
+void srv_data(struct srv *s, int fd, const char *p, size_t len);
+void srv_drain(struct srv *s);
+
 /* Release every connection's app state. */
 void srv_fini(struct srv *s);
 
