@@ -199,6 +199,10 @@ static void drain_one(struct srv *s, int fd)
 	}
 	if (c->in_len && !srv_busy(s, fd, c))
 		feed_stash(s, fd, c);
+	if (c->eof && c->open && !c->closing && !srv_busy(s, fd, c)) {
+		srv_close(s, fd, c);  /* what is left can never complete */
+		return;
+	}
 	pause_if_busy(s, fd, c);
 }
 
@@ -241,9 +245,17 @@ void srv_on_slot(struct srv *s, const struct sm_slot *sl)
 	} else if (sl->flags & (SM_F_EOF | SM_F_ERR)) {
 		if (!c->open)
 			return;
-		if (sl->flags & SM_F_ERR)
+		if (sl->flags & SM_F_ERR) {
 			out_q_free(&c->q);  /* nobody will read it */
-		srv_close(s, sl->fd, c);
+			srv_close(s, sl->fd, c);
+		} else if (c->in_len) {
+			/* A half-close after pipelined requests: they are
+			 * still answered (drain_one closes afterwards). */
+			c->eof = true;
+			srv_pend(s, sl->fd, c);
+		} else {
+			srv_close(s, sl->fd, c);
+		}
 	} else {
 		srv_data(s, sl->fd, (const char *)sm_buf(s->port, sl->buf_idx) +
 			sl->off, sl->len);

@@ -28,6 +28,8 @@ struct srv_conn {
 	bool pending;              /* on the pending-output list */
 	bool paused;               /* reading paused until output drains */
 	bool close_sent;           /* SM_F_CLOSE handed to out.c */
+	bool eof;                  /* the peer half-closed; kept input is
+				    * still served, then the conn closes */
 	char *in;                  /* unconsumed input */
 	size_t in_len;
 	uint64_t last_ms;          /* last input */

@@ -182,7 +182,9 @@ static int has_dotdot(const char *p)
 static int open_beneath(int rootfd, const char *path)
 {
 	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+		/* O_NONBLOCK: opening a FIFO must not block the server
+		 * (anything not a regular file is refused after fstat). */
+		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 	long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));

@@ -1,4 +1,4 @@
-/* conn_sim.h: one connection driven as apps/common/server.c drives it, without a socket. */
+/* conn_sim.h: one connection driven through server.c's loop steps, without a socket. */
 #ifndef SM_FUZZ_CONN_SIM_H
 #define SM_FUZZ_CONN_SIM_H
 
@@ -9,11 +9,11 @@
 #include "server.h"
 
 /*
- * server.c's loop (srv_run) and its per-slot handling (on_slot, on_data,
- * stash, drain_one, finish_close, release) are static; this reproduces
- * them for one connection, step for step, so that a harness can feed the
- * app's srv_ops the input an RX slot would carry without a socket.  The
- * fd is not attached to the port: the library refuses its TX slots
+ * srv_run's loop, one step at a time, for one connection: the slots it
+ * would take from the RX ring go to server.c's own srv_on_slot() and
+ * srv_data(), pending output moves with srv_drain(), so that a harness
+ * feeds the app's srv_ops exactly as the server does, without a socket.
+ * The fd is not attached to the port: the library refuses its TX slots
  * (bad_slots) and takes their buffers back, which recycles the ring.
  * Everything written to TX slots is shown to inspect() before each sync.
  */
@@ -35,11 +35,11 @@ void csim_accept(struct csim *k);
 void csim_data(struct csim *k, const char *p, size_t len);
 /* An SM_F_EOF slot. */
 void csim_eof(struct csim *k);
-/* The top of srv_run's loop: out_flush(), sm_sync(port, 0), drain_all().
+/* The top of srv_run's loop: out_flush(), sm_sync(port, 0), srv_drain().
  * With sync false the ring is not handed over (a full ring, a pool that
- * ran dry): only drain_all() runs. */
+ * ran dry): only srv_drain() runs. */
 void csim_sync(struct csim *k, bool sync);
-/* The end of srv_run's loop: drain_all(), then on_tick once a second. */
+/* The end of srv_run's loop: srv_drain(), then on_tick once a second. */
 void csim_end_iter(struct csim *k, uint64_t now_ms);
 /* Loop until no output is pending; false if rounds did not suffice. */
 bool csim_finish(struct csim *k, unsigned rounds);

@@ -1,5 +1,8 @@
 /* fuzz_http_conn: sm-httpd's per-connection code (httpd_ops) on a client byte stream. */
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct sm_port *port;
 static bool dump;                  /* FUZZ_DUMP=1: responses to stderr */
-static char dir[64];
+static char dir[160];
 static int rootfd = -1;
 static char *fixed_body;
 
@@ -93,15 +96,40 @@ static void put_socket(const char *path)
 	close(fd);
 }
 
+static void rm_tree(const char *path)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
+	if (system(cmd) != 0)
+		fprintf(stderr, "fuzz_http_conn: could not remove %s\n", path);
+}
+
 static void cleanup(void)
 {
-	char cmd[128];
+	if (dir[0])
+		rm_tree(dir);
+}
 
-	if (!dir[0])
+/* A crash ends the process without atexit(): each run removes the trees
+ * (named by pid) of the runs that are gone. */
+static void remove_stale(const char *tmp)
+{
+	DIR *d = opendir(tmp);
+	struct dirent *e;
+	char path[256];
+	int pid;
+
+	if (!d)
 		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "fuzz_http_conn: could not remove %s\n", dir);
+	while ((e = readdir(d)) != NULL) {
+		if (sscanf(e->d_name, "fuzz-httpd.%d", &pid) != 1 || pid <= 0 ||
+		    kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", tmp, e->d_name);
+		rm_tree(path);
+	}
+	closedir(d);
 }
 
 /* A small site, and beside it a secret that must never be served. */
@@ -109,10 +137,14 @@ static void make_root(void)
 {
 	static char big[150000];
 	const char *tmp = getenv("TMPDIR");
-	char p[128];
+	char p[256];
 
-	snprintf(dir, sizeof(dir), "%s/fuzz-httpd-XXXXXX", tmp ? tmp : "/tmp");
-	CHECK(mkdtemp(dir));
+	if (!tmp)
+		tmp = "/tmp";
+	remove_stale(tmp);
+	snprintf(dir, sizeof(dir), "%s/fuzz-httpd.%d", tmp, (int)getpid());
+	rm_tree(dir);              /* a pid of a run long gone, reused */
+	CHECK(mkdir(dir, 0700) == 0);
 	atexit(cleanup);
 	put_dir("outside");
 	put_file("outside/secret.txt", SECRET "\n", sizeof(SECRET));

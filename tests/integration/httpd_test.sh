@@ -119,6 +119,10 @@ expect "dot-dot" 400 "$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$U/
 expect "encoded dot-dot" 400 "$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$U/%2e%2e/outside/secret.txt")"
 expect "encoded slash dot-dot" 400 "$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$U/sub%2f..%2f..%2foutside%2fsecret.txt")"
 expect "NUL byte" 400 "$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$U/a.txt%00.html")"
+# A FIFO in the root is refused, and does not block the server.
+mkfifo "$R/pipe"
+expect "FIFO" 403 "$(curl -s -m 3 -o /dev/null -w '%{http_code}' "$U/pipe")"
+expect "after FIFO" plain "$(curl -sf -m 3 "$U/a.txt")"
 t_stop files "$T_PID"
 [ "$(t_stat files bufs_in_use)" = "$(t_stat files bufs_idle)" ] || t_fail "buffers leaked (files)"
 exit 0
