@@ -4,6 +4,8 @@
 #define SM_HTTPD_H
 
 #include "server.h"
+#include <time.h>
+
 #include "stackmap.h"
 
 /* The server: what httpd_ops' callbacks find in srv.app. */
@@ -13,6 +15,13 @@ struct httpd {
 	long fixed;                /* --fixed body size, -1 = serve files */
 	char *body;                /* the fixed body */
 	unsigned idle_s, header_s;
+	/* The fixed response's head, per [HTTP minor][keep-alive], valid
+	 * for the second it was made in (its Date line changes with it). */
+	struct httpd_head {
+		time_t made;
+		size_t len;
+		char buf[256];
+	} head[2][2];
 };
 
 /* The per-connection callbacks (httpd_conn.c), for srv_init(). */
