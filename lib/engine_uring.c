@@ -343,18 +343,22 @@ static bool send_chain(struct sm_port *port, struct ur *u, struct sm__conn *c)
 	for (k = 0, b = c->txq.head; k < n; k++, b = p->meta[b].next) {
 		void *data = (uint8_t *)sm__pool_buf(p, b) + p->meta[b].off;
 		uint32_t len = p->meta[b].len;
+		/* MSG_MORE on all but the last send: the chain leaves as
+		 * full segments, as one writev would.  Without it, each
+		 * buffer's sub-MSS tail went out alone, and the next one
+		 * waited, under Nagle (Minshall's rule), for the peer's
+		 * delayed ACK: 40 ms for any response over one buffer. */
+		int fl = MSG_WAITALL | MSG_NOSIGNAL | (k + 1 < n ? MSG_MORE : 0);
 
 		sqe = io_uring_get_sqe(&u->ring);
 		if (u->zc && thr && len >= thr) {
 			size_t at = (size_t)((uint8_t *)data - p->base);
 
-			io_uring_prep_send_zc_fixed(sqe, c->fd, data, len,
-						    MSG_WAITALL | MSG_NOSIGNAL,
+			io_uring_prep_send_zc_fixed(sqe, c->fd, data, len, fl,
 						    0, at / UR_FIXED_MAX);
 			port->st.tx_zc++;
 		} else {
-			io_uring_prep_send(sqe, c->fd, data, len,
-					   MSG_WAITALL | MSG_NOSIGNAL);
+			io_uring_prep_send(sqe, c->fd, data, len, fl);
 		}
 		io_uring_sqe_set_data64(sqe, ud(UR_SEND, ci, b));
 		sqe->flags |= IOSQE_IO_LINK;
