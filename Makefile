@@ -5,6 +5,12 @@
 #   make test          install missing test packages, build SAN=1, run the
 #                      fast suite (unit + loopback integration, both engines)
 #   make demo          build, then the main demonstration
+#   make soak          [SOAK_SECONDS=N] good and hostile clients for N s
+#                      (default 120) under ASan/UBSan/LSan, then under
+#                      valgrind (tests/soak.sh; not part of make test)
+#   make bench         the paper's experiments on the testbed (root, about
+#                      30 minutes): tables and charts in docs/results/
+#   make bench-quick   the same in small (about 3 minutes), build/bench/
 #   make deps          install the Debian packages the build and tests need
 
 CC      ?= cc
@@ -28,7 +34,7 @@ endif
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -fno-strict-aliasing $(SANFL)
-CPPFLAGS += -Iinclude -Ilib -Iapps/common -Iapps/httpd -Iapps/memcached -Itests -D_GNU_SOURCE
+CPPFLAGS += -Iinclude -Ilib -Iapps/common -Iapps/httpd -Iapps/memcached -Iapps/load -Itests -D_GNU_SOURCE
 LDFLAGS += $(SANFL)
 LDLIBS  := -luring -lpthread
 
@@ -38,14 +44,17 @@ UTIL_OBJ := $(B)/apps/common/util.o $(B)/apps/common/out.o $(B)/apps/common/serv
 HTTPD_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard apps/httpd/*.c))
 MC_CORE := $(patsubst %.c,$(B)/%.o,$(wildcard apps/memcached/mc_*.c))
 MCD_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard apps/memcached/*.c))
+LOAD_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard apps/load/*.c))
 LIBA    := $(B)/libstackmap.a
 LIBSO   := $(B)/libstackmap.so.0
 
 PROGS   := $(B)/sm-echo $(B)/sm-nic $(B)/sm-httpd $(B)/sm-memcached $(B)/zc-threshold
+PROGS   += $(B)/sm-load
+PROGS   += $(B)/ep-httpd
 UNIT    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/*.c))
 INTEG   := $(patsubst tests/integration/%.c,$(B)/tests/%,$(wildcard tests/integration/*.c))
 
-.PHONY: all lib progs tests test demo deps clean
+.PHONY: all lib progs tests test demo deps clean bench bench-quick soak
 all: lib progs tests
 
 lib: $(LIBA) $(LIBSO)
@@ -91,6 +100,18 @@ $(B)/tests/mc_proto_test: $(B)/tests/unit/mc_proto_test.o $(MC_CORE)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(B)/ep-httpd: $(B)/bench/ep_httpd.o $(UTIL_OBJ) $(LIBA)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/sm-load: $(LOAD_OBJ) $(UTIL_OBJ) $(LIBA)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/hist_test: $(B)/tests/unit/hist_test.o $(B)/apps/load/hist.o
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(B)/zc-threshold: $(B)/bench/zc_threshold.o $(LIBA)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -113,6 +134,21 @@ test: deps
 
 demo: deps all
 	scripts/demo.sh build
+
+SOAK_SECONDS ?= 120
+soak: deps
+	$(MAKE) SAN=1 all
+	$(MAKE) all
+	tests/soak.sh $(SOAK_SECONDS)
+
+# The paper's experiments on the testbed (root): bench/bench.sh.
+bench: all
+	scripts/deps.sh bench
+	bench/bench.sh --publish
+
+bench-quick: all
+	scripts/deps.sh bench
+	bench/bench.sh --quick
 
 clean:
 	rm -rf build

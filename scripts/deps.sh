@@ -1,10 +1,12 @@
 #!/bin/sh
 # deps.sh: install the Debian packages that the build, the tests and the
-# demonstration need, when they are missing.  Needs root to install;
+# demonstration need, when they are missing; "deps.sh bench" adds what
+# bench/bench.sh needs (gnuplot for the charts, perf to count syscalls).  Needs root to install;
 # without root it only reports what is missing.
 set -eu
 
 PKGS="gcc make libc6-dev liburing-dev clang libclang-rt-14-dev strace procps iproute2 ethtool util-linux curl wrk apache2-utils memcached libmemcached-tools nginx-light"
+[ "${1:-}" = bench ] && PKGS="$PKGS gnuplot-nox linux-perf"
 
 missing=""
 for p in $PKGS; do
