@@ -1,7 +1,8 @@
 #!/bin/bash
 # bench.sh: the StackMap paper's experiments, on the two-host testbed.
 #
-#   bench.sh [--quick | --demo] [--publish] [-o DIR] [-b BUILD] [-r RUNS] [-d SECS]
+#   bench.sh [--quick | --demo] [--publish] [-o DIR] [-t TESTBED]
+#            [-b BUILD] [-r RUNS] [-d SECS] [-w WARMUP_SECS]
 #            [-x "1 2 3 4 5 v"] [-c "1 10 50 100 200 400"]
 #
 # Experiments (docs/benchmarks.md has the method):
@@ -26,7 +27,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-B=build OUT="" RUNS=3 SECS=5 WARM=1 MODE=full PUBLISH=0
+B=build OUT="" RUNS=3 SECS=5 WARM=1 MODE=full PUBLISH=0 TB=bench
 EXPS="1 2 3 4 5 v"
 CONCS="1 10 50 100 200 400"
 while [ $# -gt 0 ]; do
@@ -35,12 +36,14 @@ while [ $# -gt 0 ]; do
 	--demo) MODE=demo RUNS=3 SECS=3 WARM=0.5 EXPS="demo" ;;
 	--publish) PUBLISH=1 ;;
 	-o) OUT=$2; shift ;;
+	-t) TB=$2; shift ;;
+	-w) WARM=$2; shift ;;
 	-b) B=$2; shift ;;
 	-r) RUNS=$2; shift ;;
 	-d) SECS=$2; shift ;;
 	-x) EXPS=$2; shift ;;
 	-c) CONCS=$2; shift ;;
-	-h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown argument '$1' (see --help)" >&2; exit 64 ;;
 	esac
 	shift
@@ -58,7 +61,7 @@ for t in $need; do
 	command -v $t >/dev/null || die "$t is not installed (scripts/deps.sh bench)"
 done
 
-TB=bench SRV_IP=198.18.0.2 PORT=8080 SRV_IF=sms-bench
+SRV_IP=198.18.0.2 PORT=8080 SRV_IF=sms-$TB
 [ -n "$OUT" ] || OUT=build/bench/$MODE-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$OUT/log"
 OUT=$(cd "$OUT" && pwd)
@@ -177,6 +180,8 @@ row() {  # exp kind client conns depth value run kvline syscalls_req
 }
 
 # Other clients (validation): the cores' load over the client's run.
+# wrk and memcaslap take whole seconds.
+whole_secs() { awk -v s="$SECS" 'BEGIN { s = int(s + 0.5); print s < 1 ? 1 : s }'; }
 cpu_snap() { awk '/^cpu[01] / { printf "%s %d %d ", $1, $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9 }' /proc/stat; }
 cpu_pct() {  # before after -> "core0% core1%"
 	echo "$1 $2" | awk '{ printf "%.1f %.1f", 100 * ($8 - $2) / ($9 - $3), 100 * ($11 - $5) / ($12 - $6) }'
@@ -185,7 +190,7 @@ cpu_pct() {  # before after -> "core0% core1%"
 wrk_run() {  # kind run conns
 	local a b out rps p50 p90 p99 err pct
 	a=$(cpu_snap)
-	out=$(cli wrk -t1 -c"$3" -d"${SECS}s" --latency "http://$SRV_IP:$PORT/")
+	out=$(cli wrk -t1 -c"$3" -d"$(whole_secs)s" --latency "http://$SRV_IP:$PORT/")
 	b=$(cpu_snap)
 	pct=$(cpu_pct "$a" "$b")
 	echo "$out" >>"$OUT/log/wrk.log"
@@ -201,7 +206,7 @@ memcaslap_run() {  # kind run conns
 	local a b out rps pct
 	printf 'key\n64 64 1\nvalue\n1024 1024 1\ncmd\n0 0.1\n1 0.9\n' >"$OUT/memcaslap.cfg"
 	a=$(cpu_snap)
-	out=$(cli memcaslap -s "$SRV_IP:$PORT" -T 1 -c "$3" -t "${SECS}s" -F "$OUT/memcaslap.cfg" 2>&1)
+	out=$(cli memcaslap -s "$SRV_IP:$PORT" -T 1 -c "$3" -t "$(whole_secs)s" -F "$OUT/memcaslap.cfg" 2>&1)
 	b=$(cpu_snap)
 	pct=$(cpu_pct "$a" "$b")
 	echo "$out" >>"$OUT/log/memcaslap.log"

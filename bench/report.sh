@@ -90,13 +90,23 @@ sweep_csv 3 64 >"$D/exp3.csv"
 
 # Charts: throughput against concurrency with the min-max range, and a
 # bar chart for experiment 3.
+label() {
+	case $1 in
+	h-uring) echo "sm-httpd io_uring" ;;   h-uring-nic) echo "sm-httpd io_uring + NIC" ;;
+	h-epoll) echo "sm-httpd epoll" ;;      nginx) echo "nginx, 1 worker" ;;
+	m-uring) echo "sm-memcached io_uring" ;; m-uring-nic) echo "sm-memcached io_uring + NIC" ;;
+	m-epoll) echo "sm-memcached epoll" ;;  memcached) echo "memcached -t 1" ;;
+	*) echo "$1" ;;
+	esac
+}
 chart_sweep() {  # csv png title ylabel
 	local n cols="" i
 	n=$(head -n1 "$1" | awk -F, '{ print (NF - 1) / 5 }')
 	[ "$n" -ge 1 ] && [ "$(wc -l <"$1")" -ge 2 ] || return 0
 	for i in $(seq 0 $((n - 1))); do
 		c=$((2 + 5 * i))
-		cols="$cols${cols:+, }'$1' using 1:(\$$c/1000):(\$$((c + 1))/1000):(\$$((c + 2))/1000) with yerrorlines title columnhead($c)"
+		t=$(label "$(head -n1 "$1" | cut -d, -f$c)")
+		cols="$cols${cols:+, }'$1' using 1:(\$$c/1000):(\$$((c + 1))/1000):(\$$((c + 2))/1000) with yerrorlines title '$t'"
 	done
 	gnuplot <<-EOF
 	set terminal pngcairo size 800,480 font ",11" noenhanced
@@ -118,7 +128,7 @@ chart_bars() {  # csv png title
 	[ "$(wc -l <"$1")" -ge 2 ] || return 0
 	awk -F, 'NR == 1 { for (i = 2; i <= NF; i += 5) n[i] = $i; next }
 		{ for (i = 2; i <= NF; i += 5) print n[i] "," $i / 1000 "," $(i+1) / 1000 "," $(i+2) / 1000 }' \
-		"$1" >"$1.bars"
+		"$1" | while IFS=, read -r k rest; do echo "$(label "$k"),$rest"; done >"$1.bars"
 	gnuplot <<-EOF
 	set terminal pngcairo size 640,420 font ",11" noenhanced
 	set output '$2'
@@ -127,6 +137,7 @@ chart_bars() {  # csv png title
 	set ylabel 'k ops/s (median, min-max)'
 	set style fill solid 0.6
 	set boxwidth 0.6
+	set xtics rotate by -20
 	set yrange [0:*]
 	set grid ytics
 	plot '$1.bars' using 0:2:xtic(1) with boxes notitle, '' using 0:2:3:4 with yerrorbars notitle lc rgb 'black'
