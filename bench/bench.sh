@@ -12,7 +12,8 @@
 #      sm-memcached (io_uring +- NIC, epoll), memcached -t 1
 #   3  memcached, 64-byte values, 60 connections
 #   4  base latency, one connection: Linux epoll spinning, blocking and
-#      busy-polling (ep-httpd), sm-httpd with and without the NIC
+#      busy-polling (ep-httpd), sm-httpd with and without the NIC, and
+#      with the NIC busy-polled but its NAPI settings left alone
 #   5  syscalls per request at 100 connections (perf counts every server
 #      the same way; CPU per request comes from experiments 1 and 2)
 #   v  validation: sm-load against wrk and memcaslap at the same points
@@ -94,6 +95,7 @@ server_cmd() {  # KIND -> the command line, port file in $OUT/port
 	case $1 in
 	h-uring)     echo "$B/sm-httpd --fixed 1024 -e uring $sm $pf" ;;
 	h-uring-nic) echo "$B/sm-httpd --fixed 1024 -e uring --nic $SRV_IF $sm $pf" ;;
+	h-uring-bp)  echo "$B/sm-httpd --fixed 1024 -e uring --nic $SRV_IF --napi-defer 0 $sm $pf" ;;
 	h-epoll)     echo "$B/sm-httpd --fixed 1024 -e epoll $sm $pf" ;;
 	nginx)       echo "nginx -c $OUT/nginx.conf -p $OUT" ;;
 	ep-block)    echo "$B/ep-httpd -t -1 $sm $pf" ;;
@@ -248,7 +250,7 @@ exp3() {
 
 exp4() {
 	local r k
-	for r in $(seq "$RUNS"); do for k in ep-block ep-spin ep-busy h-uring h-uring-nic; do
+	for r in $(seq "$RUNS"); do for k in ep-block ep-spin ep-busy h-uring h-uring-nic h-uring-bp; do
 		start_server "$k"
 		sm_load 4 "$k" "$r" 1 1 1024 -m http
 	done; done
@@ -306,7 +308,7 @@ env_txt() {
 		echo "testbed: $(bench/testbed.sh status $TB | tr '\n' ';')"
 		echo "offloads: $(ip netns exec sm-srv-$TB ethtool -k $SRV_IF | grep -E '^(generic-receive|tcp-segmentation|generic-segmentation)' | tr -s ' \n' ' ')"
 		echo "server: pinned to CPU 1 in sm-srv-$TB ($SRV_IP:$PORT); client: CPU 0 in sm-cli-$TB"
-		for k in $HTTP_SERVERS ep-block ep-spin ep-busy $MC_SERVERS; do
+		for k in $HTTP_SERVERS h-uring-bp ep-block ep-spin ep-busy $MC_SERVERS; do
 			echo "cmd $k: $(server_cmd "$k")"
 		done
 		echo "cmd client: $B/sm-load -o kv -c C -D 1 -d $SECS -w $WARM --watch SERVER_PID [-m http | $MC_ARGS -V SIZE] $SRV_IP:$PORT"

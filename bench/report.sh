@@ -157,6 +157,7 @@ function name(s,   i, n, kv, a) {
 	if (!NAMES) {
 		NAMES = split("h-uring=sm-httpd io_uring;h-uring-nic=sm-httpd io_uring + NIC;" \
 			"h-epoll=sm-httpd epoll;nginx=nginx (1 worker);" \
+			"h-uring-bp=sm-httpd io_uring + NIC, busy poll only (--napi-defer 0);" \
 			"m-uring=sm-memcached io_uring;m-uring-nic=sm-memcached io_uring + NIC;" \
 			"m-epoll=sm-memcached epoll;memcached=memcached -t 1;" \
 			"ep-block=Linux epoll_wait(-1);ep-spin=Linux epoll_wait(0), spinning;" \

@@ -151,6 +151,12 @@ int util_sm_opt(int ch, const char *arg, struct sm_config *cfg)
 	case UTIL_OPT_BUSY:
 		cfg->busy_poll_usec = (uint32_t)util_num(arg, 0, 1000000);
 		return 1;
+	case UTIL_OPT_DEFER:
+		cfg->napi_defer_hard_irqs = util_num(arg, 0, INT32_MAX);
+		if (cfg->napi_defer_hard_irqs == 0)
+			cfg->napi_defer_hard_irqs = cfg->napi_gro_flush_ns =
+				cfg->napi_irq_suspend_ns = -1;
+		return 1;
 	}
 	return 0;
 }

@@ -31,19 +31,26 @@ int util_serve(const char *prog, const char *addr, int *port,
 	       struct sm_port **portp);
 
 /* The libstackmap options the programs share: -e ENGINE, -b N, -s BYTES,
- * --nic IFNAME, --busy-poll USEC (UTIL_LONGOPTS in each option table).
+ * --nic IFNAME, --busy-poll USEC, --napi-defer N (UTIL_LONGOPTS in each
+ * option table).
  * 1 if ch was one of them, 0 if not, -1 for a bad value. */
 #define UTIL_OPT_NIC 0x1001
 #define UTIL_OPT_BUSY 0x1002
+#define UTIL_OPT_DEFER 0x1003
 #define UTIL_LONGOPTS \
 	{ "nic", required_argument, NULL, UTIL_OPT_NIC }, \
-	{ "busy-poll", required_argument, NULL, UTIL_OPT_BUSY }
+	{ "busy-poll", required_argument, NULL, UTIL_OPT_BUSY }, \
+	{ "napi-defer", required_argument, NULL, UTIL_OPT_DEFER }
 #define UTIL_NIC_HELP \
 "  --nic IFNAME           dedicate interface IFNAME to this server: its\n" \
 "                         NAPI instances are busy-polled by the server's\n" \
 "                         own syncs, their interrupts deferred (needs root\n" \
 "                         for the per-NAPI settings; see sm-nic)\n" \
-"  --busy-poll USEC       busy-poll time per wait (default 50)\n"
+"  --busy-poll USEC       busy-poll time per wait (default 50)\n" \
+"  --napi-defer N         the NIC's defer-hard-irqs while registered\n" \
+"                         (default 100, with gro-flush-timeout 200 us and\n" \
+"                         irq-suspend-timeout 20 ms); 0: leave all three\n" \
+"                         NAPI settings as they are (busy polling only)\n"
 int util_sm_opt(int ch, const char *arg, struct sm_config *cfg);
 
 /* Write port to path atomically (tmp file, then rename).  0 or -1. */

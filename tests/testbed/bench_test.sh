@@ -27,7 +27,7 @@ check() {  # exp, expected rows
 check 1 8   # 4 servers x 2 concurrencies
 check 2 8
 check 3 4
-check 4 5
+check 4 6
 check 5 9
 # Every sm-load row has both cores' load and the server's CPU.
 awk -F, 'NR > 1 && $3 == "sm-load" && $1 != 5 && ($14 == "" || $16 == "" || $17 == "" || $18 == "") { print; bad = 1 } END { exit bad }' \
