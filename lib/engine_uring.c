@@ -42,6 +42,7 @@ enum ur_op { UR_ACCEPT = 1, UR_RECV, UR_SEND, UR_CLOSE, UR_CANCEL, UR_FDCLOSE };
 /* sm__conn.eng bits */
 #define UR_ARMED   0x1   /* a multishot recv/accept is in the kernel */
 #define UR_STALLED 0x2   /* recv ended with -ENOBUFS */
+#define UR_CANCELING 0x4 /* a cancel of the recv was submitted */
 
 struct ur {
 	struct io_uring ring;
@@ -485,9 +486,12 @@ static void on_recv(struct sm_port *port, struct ur *u, struct sm__conn *c,
 		    const struct io_uring_cqe *cqe)
 {
 	int res = cqe->res;
+	/* A cancel we submitted (pause) ends the recv with -ECANCELED: not
+	 * an error, even if the connection was resumed since. */
+	bool canceled = c->eng & UR_CANCELING;
 
 	if (!(cqe->flags & IORING_CQE_F_MORE)) {
-		c->eng &= ~UR_ARMED;
+		c->eng &= ~(UR_ARMED | UR_CANCELING);
 		c->inflight--;
 	}
 	if (res > 0) {
@@ -501,8 +505,8 @@ static void on_recv(struct sm_port *port, struct ur *u, struct sm__conn *c,
 		port->st.pool_empty++;
 		port->st.rx_stalls++;
 		c->eng |= UR_STALLED;
-	} else if (res != -ECANCELED ||
-		   !(c->flags & (SM__C_CLOSING | SM__C_PAUSED))) {
+	} else if (res != -ECANCELED || !(canceled ||
+		   (c->flags & (SM__C_CLOSING | SM__C_PAUSED)))) {
 		sm__rx_event(port, c, SM_F_ERR, -res);
 	}
 	if (!(c->eng & UR_ARMED))
@@ -660,6 +664,7 @@ static void ur_pause(struct sm_port *port, struct sm__conn *c)
 		return;  /* (no SQE: it stops at its next end instead) */
 	io_uring_prep_cancel64(sqe, ud(UR_RECV, sm__conn_idx(port, c), 0), 0);
 	io_uring_sqe_set_data64(sqe, ud(UR_CANCEL, 0, 0));
+	c->eng |= UR_CANCELING;
 }
 
 /* One IORING_REGISTER_NAPI call.  The kernel writes the previous settings
