@@ -35,7 +35,7 @@ awk -F, 'NR > 1 && $3 == "sm-load" && $1 != 5 && ($14 == "" || $16 == "" || $17 
 # Syscalls per request of ours are below one (io_uring) or about two.
 rows 5 | awk -F, '$19 == "" || $19 <= 0 { print; bad = 1 } END { exit bad }' ||
 	t_fail "experiment 5: no syscall counts"
-[ "$(rows v | awk -F, '$3 == "wrk"' | wc -l)" = 2 ] ||
+[ "$(rows v | awk -F, '$3 == "wrk"' | wc -l)" -ge 2 ] ||
 	t_fail "validation: no wrk rows"
 for s in "## 1." "## 2." "## 3." "## 4." "## 5." "## Validation" "kernel:"; do
 	grep -qF "$s" "$out/summary.md" || t_fail "summary.md lacks '$s'"
