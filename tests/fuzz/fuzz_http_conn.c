@@ -14,14 +14,7 @@
 #include "conn_sim.h"
 #include "httpd.h"
 #include "stackmap.h"
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-			__LINE__, #cond); \
-		abort(); \
-	} \
-} while (0)
+#include "fuzz.h"
 
 /*
  * Parsing, pipelining, bodies, fixed responses, file streaming, the path

@@ -5,20 +5,13 @@
 #include <string.h>
 
 #include "http_parser.h"
+#include "fuzz.h"
 
 #define MAX_HDRS 64
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Fail loudly: libFuzzer reports the abort with the input that caused it. */
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-			__LINE__, #cond); \
-		abort(); \
-	} \
-} while (0)
-
 static int in(const char *p, size_t n, const char *buf, size_t len)
 {
 	return p >= buf && n <= len && p - buf <= (ptrdiff_t)(len - n);

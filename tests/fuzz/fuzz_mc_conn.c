@@ -6,14 +6,7 @@
 #include "conn_sim.h"
 #include "memcached.h"
 #include "stackmap.h"
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-			__LINE__, #cond); \
-		abort(); \
-	} \
-} while (0)
+#include "fuzz.h"
 
 /*
  * Input: a 4-byte header, then the bytes the client sends.

@@ -5,14 +5,7 @@
 #include <string.h>
 
 #include "mc_proto.h"
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-			__LINE__, #cond); \
-		abort(); \
-	} \
-} while (0)
+#include "fuzz.h"
 
 /*
  * Input: a 4-byte header, then the byte stream of one connection.
