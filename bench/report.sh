@@ -34,6 +34,13 @@ NR > 1 {
 	if (!($2 in SEEN)) { SEEN[$2] = 1; ORDER[++NS] = $2 }
 	CONC[$1 SUBSEP $4] = 1
 }
+# concs(e, cs): the concurrencies experiment e ran, sorted into cs; their number
+function concs(e, cs,   k, a, n) {
+	n = 0
+	for (k in CONC) { split(k, a, SUBSEP); if (a[1] == e) cs[++n] = a[2] + 0 }
+	isort(cs, n)
+	return n
+}
 function get(e, s, c, v, f,   k) { k = e SUBSEP s SUBSEP "sm-load" SUBSEP c SUBSEP v SUBSEP f; return (k in L) ? L[k] : "" }
 function flag(e, s, c, v,   k) { k = e SUBSEP s SUBSEP "sm-load" SUBSEP c SUBSEP v; return (k in CB) ? CB[k] : "" }
 # ratio(e, a, b, c, v): "median (min-max)" of run-by-run rps(a) / rps(b)
@@ -58,8 +65,7 @@ sweep_csv() {
 		for (i = 1; i <= NS; i++)
 			printf ",%s,%s_min,%s_max,%s_p50,%s_p99", ORDER[i], ORDER[i], ORDER[i], ORDER[i], ORDER[i]
 		print ""
-		n = 0; for (k in CONC) { split(k, a, SUBSEP); if (a[1] == e) cs[++n] = a[2] + 0 }
-		isort(cs, n)
+		n = concs(e, cs)
 		for (j = 1; j <= n; j++) {
 			c = cs[j]; printf "%d", c
 			for (i = 1; i <= NS; i++) {
@@ -166,10 +172,9 @@ function name(s,   i, n, kv, a) {
 	}
 	return (s in NM) ? NM[s] : s
 }
-function sweep(e, v,   i, j, n, c, s, cs, k, l, a) {
-	n = 0; for (k in CONC) { split(k, a, SUBSEP); if (a[1] == e) cs[++n] = a[2] + 0 }
+function sweep(e, v,   i, j, n, c, s, cs, l) {
+	n = concs(e, cs)
 	if (!n) return
-	isort(cs, n)
 	printf "| server |"; for (j = 1; j <= n; j++) printf " %d |", cs[j]; print ""
 	printf "|---|"; for (j = 1; j <= n; j++) printf "---:|"; print ""
 	for (i = 1; i <= NS; i++) {
@@ -191,10 +196,9 @@ function sweep(e, v,   i, j, n, c, s, cs, k, l, a) {
 	}
 	print ""
 }
-function ratios(e, v, pairs,   np, p, a, j, n, cs, k, x) {
-	n = 0; for (k in CONC) { split(k, x, SUBSEP); if (x[1] == e) cs[++n] = x[2] + 0 }
+function ratios(e, v, pairs,   np, p, a, j, n, cs, k) {
+	n = concs(e, cs)
 	if (!n) return
-	isort(cs, n)
 	printf "| ratio (run by run) |"; for (j = 1; j <= n; j++) printf " %d |", cs[j]; print ""
 	printf "|---|"; for (j = 1; j <= n; j++) printf "---:|"; print ""
 	np = split(pairs, p, " ")
