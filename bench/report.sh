@@ -240,7 +240,7 @@ END {
 			fmt(med(get(3, s, 60, 64, "p50")), 0), fmt(med(get(3, s, 60, 64, "p99")), 0), ratio(3, s, "memcached", 60, 64)
 	}
 	print ""
-	print "## 4. Base latency: one connection, 97-byte request, 1024-byte response\n"
+	print "## 4. Base latency: one connection, 94-byte request (the paper: 97), 1024-byte response\n"
 	print "| server | p50 us | p99 us | p50 range | req/s |"
 	print "|---|---:|---:|---:|---:|"
 	for (i = 1; i <= NS; i++) {
