@@ -111,6 +111,11 @@ struct sm_port;
 /* RX or TX: the application replaced buf_idx with another buffer it owned.
  * Informational: the library always uses the index found in the slot. */
 #define SM_F_BUF_CHANGED  0x0010
+/* TX: abort the connection: drop the data still queued for the socket
+ * (and this slot's), close it with a reset (SO_LINGER 0).  For a peer
+ * that stopped reading: its queued buffers go back to the pool at once,
+ * where SM_F_CLOSE would wait for ever for them to be sent. */
+#define SM_F_RESET        0x0020
 
 struct sm_slot {
 	int32_t  fd;      /* lib (RX) / app (TX): the socket of this slot */
@@ -201,6 +206,7 @@ struct sm_stats {
 	uint64_t accepted;       /* connections accepted on attached listeners */
 	uint64_t accept_dropped; /* accepted then closed: max_conns reached */
 	uint64_t closed;         /* sockets closed by the library */
+	uint64_t resets;         /* of them, aborted by SM_F_RESET */
 	uint64_t errors;         /* SM_F_ERR slots delivered */
 	uint64_t pool_empty;     /* times a buffer was needed and none free */
 	uint64_t ring_full;      /* syncs that left RX data waiting: ring full */
@@ -267,6 +273,10 @@ void sm_buf_put(struct sm_port *port, uint32_t buf_idx);
  * not yet taken by the kernel), or -EBADF.  With sm_rx_pause(), lets an
  * app bound what one slow reader holds of the shared pool. */
 int64_t sm_tx_queued(struct sm_port *port, int fd);
+
+/* Buffers in the pool's free list now: what sockets may still take
+ * (an app can shrink what it lets one slow reader hold as this falls). */
+uint32_t sm_bufs_free(const struct sm_port *port);
 
 /* Stop (pause = 1) or resume (pause = 0) reading socket fd.  Data already
  * received still arrives; beyond that TCP flow control pushes the peer

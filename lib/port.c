@@ -666,7 +666,9 @@ uint32_t sm__tx_done(struct sm_port *port, struct sm__conn *c)
 
 /* A send on c failed: the connection is dead for sending.  Buffers not
  * yet handed to the kernel are dropped; the app hears of it by SM_F_ERR. */
-void sm__tx_failed(struct sm_port *port, struct sm__conn *c, int err)
+/* c will send nothing more: buffers not yet handed to the kernel go
+ * back; those in flight (tx_sent) come back with their completions. */
+static void tx_drop_unsent(struct sm_port *port, struct sm__conn *c)
 {
 	struct sm__pool *p = &port->pool;
 	uint32_t b, keep = c->tx_sent, i = 0;
@@ -683,7 +685,26 @@ void sm__tx_failed(struct sm_port *port, struct sm__conn *c, int err)
 		}
 	}
 	c->txq = rest;
+}
+
+void sm__tx_failed(struct sm_port *port, struct sm__conn *c, int err)
+{
+	tx_drop_unsent(port, c);
 	sm__rx_event(port, c, SM_F_ERR, err);
+}
+
+/* SM_F_RESET: drop c's output and close it with a reset.  shutdown()
+ * also wakes a send waiting for room in the socket (io_uring): it fails
+ * at once, and the close follows when nothing is in flight. */
+static void conn_reset(struct sm_port *port, struct sm__conn *c)
+{
+	static const struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	shutdown(c->fd, SHUT_RDWR);
+	port->st.syscalls += 2;
+	port->st.resets++;
+	tx_drop_unsent(port, c);
 }
 
 /* Is index i in the circular range [from, to]? */
@@ -741,7 +762,8 @@ static void tx_consume_slot(struct sm_port *port, struct sm_slot *s)
 			sm__pool_put(p, b);
 		return;
 	}
-	if (s->len && (c->flags & (SM__C_TX_DEAD | SM__C_LISTENER))) {
+	if (s->len && (c->flags & (SM__C_TX_DEAD | SM__C_LISTENER) ||
+		       (s->flags & SM_F_RESET))) {
 		port->st.tx_dropped++;
 		sm__pool_put(p, b);
 	} else if (s->len) {
@@ -753,7 +775,9 @@ static void tx_consume_slot(struct sm_port *port, struct sm_slot *s)
 	} else if (own) {
 		sm__pool_put(p, b);
 	}
-	if (s->flags & SM_F_CLOSE) {
+	if ((s->flags & SM_F_RESET) && !(c->flags & SM__C_LISTENER))
+		conn_reset(port, c);
+	if (s->flags & (SM_F_CLOSE | SM_F_RESET)) {
 		c->flags |= SM__C_CLOSING;
 		rxq_drop(port, c);
 		sm__txready(port, c);
@@ -796,6 +820,11 @@ int sm_sync(struct sm_port *port, int timeout_ms)
 	if (ret < 0)
 		return ret;
 	return (int)(port->st.rx_slots - before);
+}
+
+uint32_t sm_bufs_free(const struct sm_port *port)
+{
+	return port->pool.nfree;
 }
 
 void sm_stats(struct sm_port *port, struct sm_stats *st)

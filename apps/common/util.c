@@ -172,6 +172,7 @@ void util_print_stats(FILE *f, const char *prog, struct sm_port *port)
 		" tx_partial=%" PRIu64 " tx_dropped=%" PRIu64
 		" bad_slots=%" PRIu64 " accepted=%" PRIu64
 		" accept_dropped=%" PRIu64 " closed=%" PRIu64
+		" resets=%" PRIu64
 		" errors=%" PRIu64 " pool_empty=%" PRIu64
 		" ring_full=%" PRIu64 " rx_stalls=%" PRIu64
 		" bufs_total=%u bufs_in_use=%u bufs_in_use_max=%u"
@@ -179,7 +180,7 @@ void util_print_stats(FILE *f, const char *prog, struct sm_port *port)
 		prog, sm_engine_name(sm_engine(port)), s.syncs, s.work_syncs,
 		s.syscalls, s.rx_slots, s.rx_bytes, s.tx_slots, s.tx_bytes,
 		s.tx_zc, s.tx_partial, s.tx_dropped, s.bad_slots, s.accepted,
-		s.accept_dropped, s.closed, s.errors, s.pool_empty,
+		s.accept_dropped, s.closed, s.resets, s.errors, s.pool_empty,
 		s.ring_full, s.rx_stalls, s.bufs_total, s.bufs_in_use,
 		s.bufs_in_use_max, s.bufs_idle, s.conns, s.conns_max);
 	if (s.nic_ifindex)
