@@ -193,7 +193,7 @@ static void mc_stats_reset(struct mc_stats *s)
 /* stats [settings|items|slabs|reset]; others are "ERROR". */
 int mc__cmd_stats(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
 {
-	const struct mc_out o = { x, mc_count_write };
+	const struct mc_out o = { x, mc_count_write, NULL };
 
 	(void)arg;
 	if (ntok == 2) {

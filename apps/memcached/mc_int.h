@@ -34,6 +34,7 @@ struct mc_ctx {
 	const struct mc_out *out;
 	const char *line;	/* the command line being run, no "\r\n" */
 	size_t line_len;
+	const char *stop;	/* a get stopped here (out->full) */
 };
 
 /* A command handler: 0, or -1 to close the connection. */

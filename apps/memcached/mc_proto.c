@@ -230,9 +230,30 @@ static void mc_get_one(struct mc_ctx *x, const struct mc_tok *k, int flags,
 		mc_write_value(x, it, flags & MC_GET_CAS);
 }
 
+/* The keys of a get in [p, end), up to the end or until the output is
+ * full: then the rest of the line is left for later (MC_CONN_GET). */
+static void mc_get_keys(struct mc_ctx *x, const char *p, const char *end)
+{
+	const struct mc_out *o = x->out;
+	struct mc_conn *c = x->c;
+	struct mc_tok k;
+
+	while (mc_next_key(&p, end, &k)) {
+		mc_get_one(x, &k, c->get_flags, c->get_exptime);
+		if (o->full && o->full(o->ctx) && p < end) {
+			c->state = MC_CONN_GET;
+			x->stop = p;
+			return;
+		}
+	}
+	c->state = MC_CONN_CMD;
+	mc__write(x, "END\r\n", 5);
+}
+
 /* get/gets/gat/gats <keys...>: any number of keys, no token limit.  A bad
  * key fails the whole command before anything is written, as memcached
- * drops the responses it had stacked. */
+ * drops the responses it had stacked.  The answers of a long line are
+ * not all made at once: see mc_get_keys(). */
 static int mc_cmd_get(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
 {
 	const char *end = x->line + x->line_len, *p;
@@ -256,9 +277,9 @@ static int mc_cmd_get(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
 			return 0;
 		}
 	}
-	while (mc_next_key(&p, end, &k))
-		mc_get_one(x, &k, arg, exptime);
-	mc__write(x, "END\r\n", 5);
+	x->c->get_flags = (uint8_t)arg;
+	x->c->get_exptime = exptime;
+	mc_get_keys(x, p, end);
 	return 0;
 }
 
@@ -621,7 +642,28 @@ static ssize_t mc_line(struct mc_ctx *x, const char *buf, size_t len)
 	z = memchr(buf, '\0', n);
 	if (z)
 		n = (size_t)(z - buf);
-	return mc_process(x, buf, n) < 0 ? -1 : (ssize_t)used;
+	if (mc_process(x, buf, n) < 0)
+		return -1;
+	return x->stop ? x->stop - buf : (ssize_t)used;
+}
+
+/* MC_CONN_GET: buf starts with the rest of a get's line (whole: it was
+ * before).  Its end and NUL are found as mc_line() found them. */
+static ssize_t mc_get_rest(struct mc_ctx *x, const char *buf, size_t len)
+{
+	const char *nl = memchr(buf, '\n', len), *z;
+	size_t n;
+
+	if (!nl)
+		return 0;  /* cannot happen: the line was whole */
+	n = (size_t)(nl - buf);
+	if (n && buf[n - 1] == '\r')
+		n--;
+	z = memchr(buf, '\0', n);
+	if (z)
+		n = (size_t)(z - buf);
+	mc_get_keys(x, buf, buf + n);
+	return x->stop ? x->stop - buf : nl + 1 - buf;
 }
 
 void mc_conn_init(struct mc_conn *c)
@@ -656,6 +698,8 @@ ssize_t mc_execute(struct mc_store *st, struct mc_conn *c, const char *buf,
 			n = (ssize_t)mc_nread(&x, buf + off, len - off);
 		else if (c->state == MC_CONN_SWALLOW)
 			n = (ssize_t)mc_swallow_some(&x, len - off);
+		else if (c->state == MC_CONN_GET)
+			n = mc_get_rest(&x, buf + off, len - off);
 		else
 			n = mc_line(&x, buf + off, len - off);
 		if (n < 0)
@@ -663,6 +707,8 @@ ssize_t mc_execute(struct mc_store *st, struct mc_conn *c, const char *buf,
 		if (n <= 0)
 			break;
 		off += (size_t)n;
+		if (x.stop)
+			break;  /* a get waits for room */
 	}
 	st->stats.bytes_read += off;
 	return c->state == MC_CONN_CLOSED ? -1 : (ssize_t)off;

@@ -12,7 +12,8 @@
  *	        a data block may be split anywhere (the engine copies what it
  *	        gets into the pending item), so the unconsumed tail is at most
  *	        one partial line: up to MC_LINE_MAX + 1 bytes, or
- *	        MC_GET_LINE_MAX + 1 for get/gets/gat/gats.
+ *	        MC_GET_LINE_MAX + 1 for get/gets/gat/gats.  A get stopped by
+ *	        out->full leaves the rest of its line unconsumed.
  *	n == -1: close the connection once the output written so far has been
  *	        sent (quit, a line too long, an HTTP request).  Every later
  *	        call returns -1 too.
@@ -46,6 +47,11 @@
 struct mc_out {
 	void *ctx;
 	void (*write)(void *ctx, const void *data, size_t len);
+	/* Optional: true while the connection's output is over its limit.
+	 * A get of many keys then stops after the value in hand: its line
+	 * is consumed only up to there, and the rest of its keys are
+	 * answered when the caller offers the rest of the line again. */
+	bool (*full)(void *ctx);
 };
 
 /*
@@ -69,6 +75,7 @@ enum mc_conn_state {
 	MC_CONN_CMD,		/* waiting for a command line */
 	MC_CONN_NREAD,		/* filling c->item with a data block */
 	MC_CONN_SWALLOW,	/* discarding a data block after an error */
+	MC_CONN_GET,		/* the input is the rest of a get's keys */
 	MC_CONN_CLOSED,		/* mc_execute() returned -1 */
 };
 
@@ -93,6 +100,8 @@ struct mc_conn {
 				 * of the input known to hold no '\n' */
 	size_t swallow;		/* bytes left to discard */
 	struct mc_pending p;
+	uint8_t get_flags;	/* MC_CONN_GET: the get's flags, exptime */
+	uint32_t get_exptime;
 	struct mc_server *srv;	/* set by the caller after mc_conn_init() */
 };
 

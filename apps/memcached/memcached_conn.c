@@ -35,6 +35,13 @@ static void sink_write(void *ctx, const void *data, size_t len)
 	srv_write(k->s, k->fd, k->c, data, len);
 }
 
+static bool sink_full(void *ctx)
+{
+	struct sink *k = ctx;
+
+	return srv_busy(k->s, k->fd, k->c);
+}
+
 static void m_open(struct srv *s, int fd, struct srv_conn *c)
 {
 	(void)fd;
@@ -58,7 +65,7 @@ static size_t m_input(struct srv *s, int fd, struct srv_conn *c,
 		      const char *buf, size_t len)
 {
 	struct sink k = { s, fd, c };
-	struct mc_out out = { &k, sink_write };
+	struct mc_out out = { &k, sink_write, sink_full };
 	size_t off = 0, want;
 	ssize_t n;
 

@@ -69,6 +69,15 @@ struct sess {
 	volatile unsigned sum;
 };
 
+/* Output over its limit every other time asked: gets stop and go on. */
+static bool fuzz_full(void *ctx)
+{
+	static unsigned n;
+
+	(void)ctx;
+	return ++n & 1;
+}
+
 /* What the server does with one read: append, execute, keep the rest. */
 static void feed(struct sess *s, const uint8_t *p, size_t n)
 {
@@ -120,6 +129,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.c.srv = &s.srv;
 	s.out.ctx = (void *)&s.sum;
 	s.out.write = sink_write;
+	if (data[0] & 0x20)
+		s.out.full = fuzz_full;
 	step = steps[(data[0] >> 3) & 3];
 	while (off < size) {
 		n = 1 + data[1 + i % 3] * scales[(data[0] >> 1) & 3];

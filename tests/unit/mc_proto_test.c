@@ -607,6 +607,67 @@ static size_t build_session(char *b)
 	return n;
 }
 
+static bool always_full(void *ctx)
+{
+	(void)ctx;
+	return true;
+}
+
+/*
+ * A get whose output is over the limit stops after each value and leaves
+ * the rest of its line unconsumed; fed again (as the server does once the
+ * output drained), it goes on.  The answers are those of an unbounded
+ * get, byte for byte; touches and the NUL end of a line are kept.
+ */
+static void test_get_stops_when_full(void)
+{
+	static const char cmds[] =
+		"gets k1 nope k2 k3\r\nget k4\r\ngat 100 k1 k2\r\n"
+		"get k3 k2\0 k1\r\nget\r\nget k1\r\nversion\r\n";
+	struct sess a, b;
+	size_t rc, calls = 0, n = sizeof(cmds) - 1;
+
+	sess_init(&a, 1 << 20, 1 << 16);
+	sess_init(&b, 1 << 20, 1 << 16);
+	EXPECT(&a, "set k1 1 0 2\r\nv1\r\nset k2 2 0 2\r\nv2\r\n"
+		   "set k3 3 0 2\r\nv3\r\nset k4 4 0 2\r\nv4\r\n",
+	       "STORED\r\nSTORED\r\nSTORED\r\nSTORED\r\n");
+	EXPECT(&b, "set k1 1 0 2\r\nv1\r\nset k2 2 0 2\r\nv2\r\n"
+		   "set k3 3 0 2\r\nv3\r\nset k4 4 0 2\r\nv4\r\n",
+	       "STORED\r\nSTORED\r\nSTORED\r\nSTORED\r\n");
+	a.out.len = b.out.len = 0;
+	sess_feed(&a, cmds, n);
+	T_EQ(a.in_len, 0);
+	b.o.full = always_full;
+	sess_feed(&b, cmds, n);
+	/* Stopped after k1's value, inside the first line. */
+	T_EQ(b.c.state, MC_CONN_GET);
+	T_EQ(b.in_len, n - strlen("gets k1"));
+	for (calls = 1; b.in_len && calls < 100; calls++) {
+		rc = b.in_len;
+		sess_feed(&b, "", 0);
+		T_ASSERT(b.in_len < rc);  /* always some progress */
+	}
+	T_EQ(b.in_len, 0);
+	T_EQ(b.c.state, MC_CONN_CMD);
+	/* A stop after each key, hit or miss, that has another after it:
+	 * k1 nope k2 | k1 | k3 (the NUL ends that line). */
+	T_EQ(calls, 6);
+	if (a.out.len != b.out.len || memcmp(a.out.buf, b.out.buf, a.out.len)) {
+		print_escaped("unbounded", a.out.buf, a.out.len);
+		print_escaped("stopping", b.out.buf, b.out.len);
+		exit(T_FAIL);
+	}
+	T_ASSERT(strstr(b.out.buf, "VALUE k3 3 2\r\nv3\r\nVALUE k2 2 2\r\n"
+			"v2\r\nEND\r\nERROR\r\n"));
+	T_EQ(a.st.stats.touch_hits, 2);
+	T_EQ(b.st.stats.touch_hits, 2);
+	T_EQ(a.st.stats.get_hits, b.st.stats.get_hits);
+	T_EQ(a.st.stats.get_misses, b.st.stats.get_misses);
+	sess_fini(&a);
+	sess_fini(&b);
+}
+
 static void test_split(void)
 {
 	static char in[40000];
@@ -786,6 +847,7 @@ int main(void)
 	test_meta();
 	test_errors_and_admin();
 	test_close_cases();
+	test_get_stops_when_full();
 	test_split();
 	test_garbage();
 	printf("mc_proto_test: ok\n");
