@@ -13,7 +13,8 @@
 # the admitted connections of a server over its -c limit.
 # Hostile clients (any answer will do; a hang is a failure): random bytes,
 # oversized lines and heads, never-readers that pipeline megabytes of
-# answers and then reset, slowloris heads (408 expected), silent
+# answers and then reset, 20 never-readers at once that the servers must
+# reset (--send-timeout 3), slowloris heads (408 expected), silent
 # connections (closed by --idle-timeout), sets whose data never comes,
 # resets in the middle of a request or of a response, connect/close
 # churn, and more connections than -c allows.
@@ -41,7 +42,7 @@ for t in wrk ab curl memcaslap valgrind timeout; do
 	command -v $t >/dev/null || t_skip "$t is not installed (apt-get install wrk apache2-utils curl libmemcached-tools valgrind)"
 done
 for b in "$SAN_BUILD" "$PLAIN_BUILD"; do
-	for p in sm-httpd sm-memcached tests/halfclose; do
+	for p in sm-httpd sm-memcached tests/halfclose tests/stall; do
 		[ -x "$b/$p" ] || t_fail "$b/$p missing (make SAN=1 all; make all)"
 	done
 done
@@ -286,11 +287,23 @@ bad_oversized() {  # HTTPPORT MCPORT
 }
 
 # Never-readers: pipeline megabytes of answers, read nothing for 3 s
-# while the server pauses them, then reset.  One per server at a time
-# (see docs/limits.md: a few dozen at once exhaust the buffer pool).
+# while the server pauses them, then reset.
 bad_never() {  # PORT REQUEST COUNT
 	while alive; do
 		hostile never-reader -p "$1" -t 20 -R -d 3000 "$2" "$3"
+	done
+}
+
+# 20 never-readers at once that do not go away: the server must reset
+# them (--send-timeout 3, or sooner when the pool runs low).
+bad_stall() {  # PORT REQUEST
+	local out
+	while alive; do
+		out=$(timeout 60 "$STALL" -p "$1" -n 20 -t 30 "$2" 2>&1)
+		case $out in
+		"stall: 20 connections, 20 reset, 0 open"*) note bad_stall 20 ;;
+		*) bad "stall on port $1: ${out:-no output}" ;;
+		esac
 	done
 }
 
@@ -369,6 +382,8 @@ clients() {
 	bad_churn "$2" & loops+=($!)
 	bad_never "$1" 'GET /big.bin HTTP/1.1\r\nHost: h\r\n\r\n' 300 & loops+=($!)
 	bad_never "$2" 'get big\r\n' 2000 & loops+=($!)
+	bad_stall "$1" 'GET /big.bin HTTP/1.1\r\nHost: h\r\n\r\n' & loops+=($!)
+	bad_stall "$2" 'get big big big big\r\n' & loops+=($!)
 	if [ -n "$3" ]; then
 		good_overload "$3" 'GET / HTTP/1.1\r\nHost: h\r\n\r\n' 'HTTP/1.1 200 OK' & loops+=($!)
 		good_overload "$4" 'version\r\n' 'VERSION ' & loops+=($!)
@@ -405,8 +420,9 @@ run() {
 	shift 3
 	[ -n "$FIXED_BODY" ] && serve=(--fixed "$(wc -c <"$FIXED_BODY")")
 	start "$p-httpd" "$wait" "$@" "$BIN/sm-httpd" "${serve[@]}" -p 0 -l 127.0.0.1 \
-		--header-timeout 2 --idle-timeout 4
-	start "$p-memcached" "$wait" "$@" "$BIN/sm-memcached" -p 0 -l 127.0.0.1 -m 256
+		--header-timeout 2 --idle-timeout 4 --send-timeout 3
+	start "$p-memcached" "$wait" "$@" "$BIN/sm-memcached" -p 0 -l 127.0.0.1 -m 256 \
+		--send-timeout 3
 	h=${PORT[$p-httpd]} m=${PORT[$p-memcached]}
 	set_big "$m"
 	if [ "$p" = san ]; then
@@ -450,7 +466,8 @@ summary() {  # TITLE [OVERLOAD]: what the clients did
 	     "$(total slow) slow readers${2:+, overload $(total overload_admitted) admitted}" \
 	     "${2:+/ $(total overload_refused) refused}"
 	echo "  hostile: $(total bad_garbage) garbage, $(total bad_oversized) oversized," \
-	     "$(total bad_never-reader) never-readers, $(total bad_reset) resets," \
+	     "$(total bad_never-reader) never-readers, $(total bad_stall) stalled (reset by the server)," \
+	     "$(total bad_reset) resets," \
 	     "$(total bad_slowloris) slowloris, $(total bad_silent) silent," \
 	     "$(total bad_never-data) sets without data, $(total bad_churn) churned connections"
 	rm -f "$T_DIR"/count.*
@@ -460,7 +477,7 @@ summary() {  # TITLE [OVERLOAD]: what the clients did
 # must not pull them from under the run.
 copy_bins() {  # BUILD DIR
 	mkdir -p "$2"
-	cp "$1/sm-httpd" "$1/sm-memcached" "$1/tests/halfclose" "$2/"
+	cp "$1/sm-httpd" "$1/sm-memcached" "$1/tests/halfclose" "$1/tests/stall" "$2/"
 }
 
 make_root
@@ -468,10 +485,10 @@ FIXED_BODY=""
 echo "soak: ${SECS} s under ASan/UBSan/LSan ($SAN_BUILD, engine ${SM_ENGINE:-auto}), then ${VG_SECS} s under valgrind ($PLAIN_BUILD, epoll)"
 copy_bins "$SAN_BUILD" "$T_DIR/san" && copy_bins "$PLAIN_BUILD" "$T_DIR/plain" ||
 	t_fail "cannot copy the binaries"
-BIN=$T_DIR/san HC=$T_DIR/san/halfclose
+BIN=$T_DIR/san HC=$T_DIR/san/halfclose STALL=$T_DIR/san/stall
 run san "$SECS" 10
 summary "sanitizers" overload
-BIN=$T_DIR/plain HC=$T_DIR/plain/halfclose
+BIN=$T_DIR/plain HC=$T_DIR/plain/halfclose STALL=$T_DIR/plain/stall
 FIXED_BODY=$T_DIR/fixed.body
 rep x 1024 >"$FIXED_BODY"
 export SM_ENGINE=epoll

@@ -18,6 +18,28 @@ void out_init(struct out *w, struct sm_port *port)
 	w->tx = sm_txring(port);
 	w->open_fd = -1;
 	w->used = 0;
+	w->gen = 1;  /* a zeroed out_q has nothing in the ring */
+}
+
+void out_synced(struct out *w)
+{
+	w->gen++;
+	w->moved = false;
+}
+
+size_t out_in_ring(const struct out *w, const struct out_q *q)
+{
+	return q->ring_gen == w->gen ? q->ring : 0;
+}
+
+static void count_ring(struct out *w, struct out_q *q, size_t n)
+{
+	if (q->ring_gen != w->gen) {
+		q->ring_gen = w->gen;
+		q->ring = 0;
+	}
+	q->ring += n;
+	q->slotted += n;
 }
 
 void out_flush(struct out *w)
@@ -33,6 +55,7 @@ void out_flush(struct out *w)
 	s->len = w->used;
 	sm_ring_advance(tx, sm_ring_next(tx, tx->head));
 	w->open_fd = -1;
+	w->moved = true;
 }
 
 /* Make the slot at head the open slot of fd; false if the ring is full. */
@@ -52,7 +75,8 @@ static bool open_slot(struct out *w, int fd)
 }
 
 /* Copy into slots while the ring has room; returns bytes taken. */
-static size_t to_slots(struct out *w, int fd, const char *data, size_t len)
+static size_t to_slots(struct out *w, int fd, struct out_q *q,
+		       const char *data, size_t len)
 {
 	size_t done = 0;
 
@@ -69,6 +93,7 @@ static size_t to_slots(struct out *w, int fd, const char *data, size_t len)
 		if (w->used == w->tx->buf_size)
 			out_flush(w);
 	}
+	count_ring(w, q, done);
 	return done;
 }
 
@@ -106,7 +131,7 @@ void out_write(struct out *w, int fd, struct out_q *q, const void *data,
 	size_t done = 0;
 
 	if (!q->head && !q->close_after)
-		done = to_slots(w, fd, data, len);
+		done = to_slots(w, fd, q, data, len);
 	if (done < len)
 		enqueue(q, (const char *)data + done, len - done);
 }
@@ -122,48 +147,58 @@ void *out_reserve(struct out *w, int fd, struct out_q *q, uint32_t *room)
 	return (char *)sm_buf(w->port, s->buf_idx) + w->used;
 }
 
-void out_commit(struct out *w, uint32_t len)
+void out_commit(struct out *w, struct out_q *q, uint32_t len)
 {
+	count_ring(w, q, len);
 	w->used += len;
 	if (w->used == w->tx->buf_size)
 		out_flush(w);
 }
 
-/* SM_F_CLOSE on the open slot of fd, or on a slot of its own. */
-static bool close_now(struct out *w, int fd)
+/* SM_F_CLOSE or SM_F_RESET on the open slot of fd, or on a slot of its
+ * own. */
+static bool close_now(struct out *w, int fd, uint16_t flag)
 {
 	if (!open_slot(w, fd))
 		return false;
-	w->tx->slot[w->tx->head].flags = SM_F_CLOSE;
+	w->tx->slot[w->tx->head].flags = flag;
 	out_flush(w);
 	return true;
 }
 
 void out_close(struct out *w, int fd, struct out_q *q)
 {
-	if (q->head || !close_now(w, fd))
+	if (q->head || !close_now(w, fd, SM_F_CLOSE))
 		q->close_after = true;
 }
 
-bool out_drain(struct out *w, int fd, struct out_q *q)
+bool out_reset(struct out *w, int fd, struct out_q *q)
+{
+	out_q_free(q);
+	return close_now(w, fd, SM_F_RESET);
+}
+
+bool out_drain(struct out *w, int fd, struct out_q *q, size_t max)
 {
 	struct out_chunk *c;
 
 	while ((c = q->head) != NULL) {
-		size_t n = to_slots(w, fd, c->data + c->off, c->len);
+		size_t n = to_slots(w, fd, q, c->data + c->off,
+				    c->len < max ? c->len : max);
 
 		c->off += n;
 		c->len -= n;
 		q->bytes -= n;
+		max -= n;
 		if (c->len)
-			return false;  /* the ring is full */
+			return false;  /* the ring is full, or max reached */
 		q->head = c->next;
 		if (!q->head)
 			q->tail = NULL;
 		free(c);
 	}
 	if (q->close_after) {
-		if (!close_now(w, fd))
+		if (!close_now(w, fd, SM_F_CLOSE))
 			return false;
 		q->close_after = false;
 	}

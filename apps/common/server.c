@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +26,11 @@ void srv_init(struct srv *s, struct sm_port *port, const struct srv_ops *ops,
 	s->app = app;
 	s->in_max = 1u << 20;
 	s->out_limit = 256u << 10;
+	s->send_timeout_ms = 60000;
 	out_init(&s->w, port);
 	s->now_ms = mono_ms();
+	s->bufs_total = sm_bufs_free(port);  /* nothing is in use yet */
+	srv_synced(s);
 }
 
 struct srv_conn *srv_conn(struct srv *s, int fd)
@@ -81,19 +85,48 @@ static void release(struct srv *s, int fd, struct srv_conn *c)
 	s->curr--;
 }
 
-/* Output the library already holds for fd (sent to it, not yet taken by
- * the kernel): a client that does not read must not fill the shared pool
- * (256 KiB = 128 default buffers; more waits in the app's own queue). */
+/*
+ * Output the library holds for one connection (handed over in TX slots,
+ * not yet taken by the kernel) comes from the pool all connections share:
+ * a client that does not read must not fill it.  Up to 256 KiB (128
+ * default buffers) while the pool is at least half free, then 1/32 of
+ * what is free, at least 16 KiB: the more is held, the less one more slow
+ * reader can take.  More waits in the app's own queue, up to out_limit;
+ * beyond that the connection is not read.  What the pool still cannot
+ * take back is reclaimed by check_stalls().
+ */
 #define LIB_LIMIT (256 << 10)
+#define LIB_MIN (16 << 10)
 
-static bool lib_full(const struct srv *s, int fd)
+void srv_synced(struct srv *s)
 {
-	return sm_tx_queued(s->port, fd) > LIB_LIMIT;
+	size_t l = (size_t)sm_bufs_free(s->port) * s->w.tx->buf_size / 32;
+
+	out_synced(&s->w);
+	s->lib_limit = l > LIB_LIMIT ? LIB_LIMIT : l < LIB_MIN ? LIB_MIN : l;
 }
 
-bool srv_busy(const struct srv *s, int fd, const struct srv_conn *c)
+/* What the library holds for fd changes only in sm_sync(): asked once a
+ * round (sm_tx_queued() walks fd's queue), then what this round added. */
+static size_t lib_held(struct srv *s, int fd, struct srv_conn *c)
 {
-	return c->q.bytes > s->out_limit || lib_full(s, fd) ||
+	if (c->lib_gen != s->w.gen) {
+		int64_t n = sm_tx_queued(s->port, fd);
+
+		c->lib_queued = n > 0 ? (size_t)n : 0;
+		c->lib_gen = s->w.gen;
+	}
+	return c->lib_queued + out_in_ring(&s->w, &c->q);
+}
+
+bool srv_lib_full(struct srv *s, int fd, struct srv_conn *c)
+{
+	return lib_held(s, fd, c) >= s->lib_limit;
+}
+
+bool srv_busy(struct srv *s, int fd, struct srv_conn *c)
+{
+	return c->q.bytes > s->out_limit || srv_lib_full(s, fd, c) ||
 	       (s->ops->busy && s->ops->busy(c));
 }
 
@@ -159,10 +192,28 @@ void srv_data(struct srv *s, int fd, const char *p, size_t len)
 	pause_if_busy(s, fd, c);
 }
 
-/* Everything fd had to say is out (or given up): close it. */
+/*
+ * Everything fd had to say is written: close it once the library has
+ * sent all of it.  A close handed over with output still queued would
+ * leave the library holding those buffers for as long as the peer does
+ * not read, out of the app's sight; waiting here, check_stalls() can
+ * still reset the connection.
+ */
 static void finish_close(struct srv *s, int fd, struct srv_conn *c)
 {
+	if (c->reset) {
+		if (!out_reset(&s->w, fd, &c->q)) {
+			srv_pend(s, fd, c);  /* the TX ring is full */
+			return;
+		}
+		release(s, fd, c);
+		return;
+	}
 	if (!c->close_sent) {
+		if (lib_held(s, fd, c)) {
+			srv_pend(s, fd, c);
+			return;
+		}
 		c->close_sent = true;
 		out_close(&s->w, fd, &c->q);
 	}
@@ -176,23 +227,25 @@ static void finish_close(struct srv *s, int fd, struct srv_conn *c)
 static void drain_one(struct srv *s, int fd)
 {
 	struct srv_conn *c = srv_conn(s, fd);
-	size_t before;
+	size_t held;
 
 	c->pending = false;
 	if (!c->open)
 		return;
-	if (!c->closing && lib_full(s, fd)) {
+	if (c->reset) {
+		finish_close(s, fd, c);
+		return;
+	}
+	held = lib_held(s, fd, c);
+	if (held >= s->lib_limit) {
 		srv_pend(s, fd, c);  /* wait until the kernel takes some */
 		return;
 	}
-	before = c->q.bytes;
-	if (!out_drain(&s->w, fd, &c->q) ||
+	if (!out_drain(&s->w, fd, &c->q, s->lib_limit - held) ||
 	    (s->ops->on_drain && !s->ops->on_drain(s, fd, c))) {
-		s->progress |= c->q.bytes != before;
 		srv_pend(s, fd, c);
 		return;
 	}
-	s->progress = true;
 	if (c->closing) {
 		finish_close(s, fd, c);
 		return;
@@ -211,7 +264,6 @@ void srv_drain(struct srv *s)
 	size_t i, n = s->npend;
 	int *list = s->pend;
 
-	s->progress = false;
 	/* Conns that still wait are added to a fresh list. */
 	s->pend = NULL;
 	s->npend = s->pend_cap = 0;
@@ -228,7 +280,62 @@ void srv_close(struct srv *s, int fd, struct srv_conn *c)
 		return;
 	c->closing = true;
 	c->in_len = 0;
+	s->again = true;
 	srv_pend(s, fd, c);
+}
+
+void srv_reset(struct srv *s, int fd, struct srv_conn *c)
+{
+	c->reset = true;
+	c->closing = true;
+	c->in_len = 0;
+	s->again = true;
+	srv_pend(s, fd, c);
+}
+
+/*
+ * Output that does not move.  A connection whose peer took no byte of its
+ * queued output (the app's or the library's) for send_timeout_ms, or
+ * that holds pool buffers the kernel took none of for a second while less
+ * than 1/8 of the pool is free, is reset: its buffers go back at once.
+ * Without this, clients that never read would keep their share of the
+ * pool for ever and, enough of them, all of it.
+ */
+static void check_stalls(struct srv *s)
+{
+	bool low = sm_bufs_free(s->port) < s->bufs_total / 8;
+	size_t fd;
+
+	for (fd = 0; fd < s->nconns; fd++) {
+		struct srv_conn *c = srv_conn(s, (int)fd);
+		size_t lib;
+		uint64_t sent, stalled;
+
+		if (!c->open || c->reset || c->close_sent)
+			continue;
+		lib = lib_held(s, (int)fd, c);
+		sent = c->q.slotted > lib ? c->q.slotted - lib : 0;
+		if ((!lib && !c->q.bytes) || sent != c->sent) {
+			c->sent = sent;
+			c->sent_ms = s->now_ms;
+			continue;
+		}
+		stalled = s->now_ms - c->sent_ms;
+		if (s->send_timeout_ms && stalled >= s->send_timeout_ms)
+			s->send_timeouts++;
+		else if (low && lib && stalled >= 1000)
+			s->pool_resets++;  /* it holds pool buffers */
+		else
+			continue;
+		srv_reset(s, (int)fd, c);
+	}
+}
+
+void srv_tick(struct srv *s)
+{
+	check_stalls(s);
+	if (s->ops->on_tick)
+		s->ops->on_tick(s);
 }
 
 void srv_on_slot(struct srv *s, const struct sm_slot *sl)
@@ -238,7 +345,7 @@ void srv_on_slot(struct srv *s, const struct sm_slot *sl)
 	if (sl->flags & SM_F_ACCEPT) {
 		memset(c, 0, s->ops->conn_size);
 		c->open = true;
-		c->last_ms = s->now_ms;
+		c->last_ms = c->sent_ms = s->now_ms;
 		s->curr++;
 		s->total++;
 		s->ops->on_open(s, sl->fd, c);
@@ -246,8 +353,7 @@ void srv_on_slot(struct srv *s, const struct sm_slot *sl)
 		if (!c->open)
 			return;
 		if (sl->flags & SM_F_ERR) {
-			out_q_free(&c->q);  /* nobody will read it */
-			srv_close(s, sl->fd, c);
+			srv_reset(s, sl->fd, c);  /* nobody will read it */
 		} else if (c->in_len) {
 			/* A half-close after pipelined requests: they are
 			 * still answered (drain_one closes afterwards). */
@@ -270,13 +376,17 @@ int srv_run(struct srv *s, volatile sig_atomic_t *stop)
 
 	while (!*stop) {
 		out_flush(&s->w);
-		/* Pending output that moved last time may move again now:
-		 * no sleep.  Output that could not move waits for the
+		/* Connections wait for the library to send what this round
+		 * wrote (a close, more output), or were just closed: no
+		 * sleep.  Output that could not move waits for the
 		 * completions or events that free room, which wake the sync.
 		 * (Bounded wait: a signal just before it is seen in 500 ms.) */
-		ret = sm_sync(s->port, s->npend && s->progress ? 0 : 500);
+		ret = sm_sync(s->port, s->npend && (s->w.moved || s->again) ?
+				       0 : 500);
+		s->again = false;
 		if (ret < 0)
 			return ret;
+		srv_synced(s);
 		s->now_ms = mono_ms();
 		srv_drain(s);
 		while (!sm_ring_empty(rx)) {
@@ -284,9 +394,9 @@ int srv_run(struct srv *s, volatile sig_atomic_t *stop)
 			sm_ring_advance(rx, sm_ring_next(rx, rx->head));
 		}
 		srv_drain(s);
-		if (s->ops->on_tick && s->now_ms - tick >= 1000) {
+		if (s->now_ms - tick >= 1000) {
 			tick = s->now_ms;
-			s->ops->on_tick(s);
+			srv_tick(s);
 		}
 	}
 	/* Hand back the RX slots consumed last and push what is queued, so
@@ -294,6 +404,13 @@ int srv_run(struct srv *s, volatile sig_atomic_t *stop)
 	out_flush(&s->w);
 	ret = sm_sync(s->port, 0);
 	return ret < 0 ? ret : 0;
+}
+
+void srv_print_stats(FILE *f, const char *prog, const struct srv *s)
+{
+	fprintf(f, "%s: srv send_timeouts=%" PRIu64 " pool_resets=%" PRIu64
+		" conns_total=%" PRIu64 "\n", prog, s->send_timeouts,
+		s->pool_resets, s->total);
 }
 
 void srv_fini(struct srv *s)

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "out.h"
 #include "stackmap.h"
@@ -30,9 +31,14 @@ struct srv_conn {
 	bool close_sent;           /* SM_F_CLOSE handed to out.c */
 	bool eof;                  /* the peer half-closed; kept input is
 				    * still served, then the conn closes */
+	bool reset;                /* srv_reset(): abort, drop the output */
 	char *in;                  /* unconsumed input */
 	size_t in_len;
 	uint64_t last_ms;          /* last input */
+	uint64_t sent;             /* bytes the kernel took, at sent_ms */
+	uint64_t sent_ms;          /* last time output moved, or none held */
+	size_t lib_queued;         /* sm_tx_queued() in sync round lib_gen */
+	uint64_t lib_gen;
 	struct out_q q;
 };
 
@@ -66,9 +72,15 @@ struct srv {
 	uint64_t now_ms;
 	size_t in_max;             /* input kept per connection */
 	size_t out_limit;          /* queued output that pauses input, in
-				    * the app's queue or the library's */
-	bool progress;             /* the last drain moved something */
+				    * the app's queue */
+	size_t lib_limit;          /* ... in the library's (see server.c) */
+	uint32_t bufs_total;       /* the port's pool */
+	uint64_t send_timeout_ms;  /* output stalled this long: reset, 0 =
+				    * never (default 60 s) */
+	bool again;                /* a conn closed: drain again, no sleep */
 	uint64_t curr, total;      /* open and accepted connections */
+	uint64_t send_timeouts;    /* conns reset after send_timeout_ms */
+	uint64_t pool_resets;      /* conns reset because the pool ran low */
 };
 
 void srv_init(struct srv *s, struct sm_port *port, const struct srv_ops *ops,
@@ -82,6 +94,13 @@ int srv_run(struct srv *s, volatile sig_atomic_t *stop);
 void srv_on_slot(struct srv *s, const struct sm_slot *sl);
 void srv_data(struct srv *s, int fd, const char *p, size_t len);
 void srv_drain(struct srv *s);
+/* After each sm_sync(). */
+void srv_synced(struct srv *s);
+/* Once a second: stalled output (see server.c), then the app's on_tick. */
+void srv_tick(struct srv *s);
+
+/* Print srv's own counters ("PROG: srv send_timeouts=N ...") to f. */
+void srv_print_stats(FILE *f, const char *prog, const struct srv *s);
 
 /* Release every connection's app state. */
 void srv_fini(struct srv *s);
@@ -93,10 +112,15 @@ void srv_write(struct srv *s, int fd, struct srv_conn *c, const void *data,
 	       size_t len);
 /* Stop reading fd; close it once its queued output is sent. */
 void srv_close(struct srv *s, int fd, struct srv_conn *c);
+/* Drop fd's output and close it with a reset. */
+void srv_reset(struct srv *s, int fd, struct srv_conn *c);
 /* True while fd must not be offered input: too much output queued (by
  * the app or in the library) or the app's busy().  Input callbacks that
  * run many requests from one buffer check it between requests. */
-bool srv_busy(const struct srv *s, int fd, const struct srv_conn *c);
+bool srv_busy(struct srv *s, int fd, struct srv_conn *c);
+/* True while fd's output in the library is at its limit: on_drain
+ * callbacks that produce much output check it as they go. */
+bool srv_lib_full(struct srv *s, int fd, struct srv_conn *c);
 
 /* fd has more output to produce (on_drain will be called). */
 void srv_pend(struct srv *s, int fd, struct srv_conn *c);

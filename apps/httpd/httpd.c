@@ -63,10 +63,12 @@ int main(int argc, char **argv)
 			sm_engine_name(sm_engine(port)), o.addr, o.port,
 			o.root ? o.root : "fixed response");
 	srv_init(&h.srv, port, &httpd_ops, &h);
+	h.srv.send_timeout_ms = o.send_s * 1000ull;
 	ret = srv_run(&h.srv, &stop);
 	if (ret < 0)
 		fprintf(stderr, "sm-httpd: sync: %s\n", strerror(-ret));
 	util_print_stats(stderr, "sm-httpd", port);
+	srv_print_stats(stderr, "sm-httpd", &h.srv);
 	srv_fini(&h.srv);
 	sm_close(port);
 	free(h.body);

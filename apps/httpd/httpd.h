@@ -31,7 +31,7 @@ struct opts {
 	const char *addr, *root, *port_file;
 	int port, verbose;
 	long fixed;                /* body size, -1 = serve root */
-	unsigned idle_s, header_s;
+	unsigned idle_s, header_s, send_s;
 	struct sm_config cfg;
 };
 

@@ -229,6 +229,8 @@ static bool h_drain(struct srv *s, int fd, struct srv_conn *c)
 	char *p;
 
 	while (hc->file_left) {
+		if (srv_lib_full(s, fd, c))
+			return false;  /* the rest when the kernel took some */
 		p = out_reserve(&s->w, fd, &c->q, &room);
 		if (!p)
 			return false;
@@ -240,7 +242,7 @@ static bool h_drain(struct srv *s, int fd, struct srv_conn *c)
 			srv_close(s, fd, c);
 			break;
 		}
-		out_commit(&s->w, (uint32_t)n);
+		out_commit(&s->w, &c->q, (uint32_t)n);
 		hc->file_off += (uint64_t)n;
 		hc->file_left -= (uint64_t)n;
 	}

@@ -33,6 +33,8 @@ static void usage(FILE *f)
 "      --idle-timeout S   close a connection idle for S seconds (default 60)\n"
 "      --header-timeout S answer 408 when a request head takes longer than\n"
 "                         S seconds to arrive (default 10)\n"
+"      --send-timeout S   reset a connection whose client took none of its\n"
+"                         answers for S seconds (default 60; 0 = never)\n"
 "  -P, --port-file FILE   write the bound port to FILE once listening\n"
 UTIL_NIC_HELP
 "  -v, --verbose          print the engine and address at start\n"
@@ -50,7 +52,7 @@ UTIL_NIC_HELP
 
 int httpd_parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { O_FIXED = 256, O_IDLE, O_HEADER };
+	enum { O_FIXED = 256, O_IDLE, O_HEADER, O_SEND };
 	static const struct option lo[] = {
 		{ "root", required_argument, NULL, 'r' },
 		{ "fixed", required_argument, NULL, O_FIXED },
@@ -62,6 +64,7 @@ int httpd_parse_opts(int argc, char **argv, struct opts *o)
 		{ "buf-size", required_argument, NULL, 's' },
 		{ "idle-timeout", required_argument, NULL, O_IDLE },
 		{ "header-timeout", required_argument, NULL, O_HEADER },
+		{ "send-timeout", required_argument, NULL, O_SEND },
 		{ "port-file", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -76,6 +79,7 @@ int httpd_parse_opts(int argc, char **argv, struct opts *o)
 	o->fixed = -1;
 	o->idle_s = 60;
 	o->header_s = 10;
+	o->send_s = 60;
 	sm_config_init(&o->cfg);
 	while ((ch = getopt_long(argc, argv, "r:p:l:e:c:b:s:P:vh", lo,
 				 NULL)) != -1) {
@@ -95,6 +99,7 @@ int httpd_parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case O_IDLE: o->idle_s = (unsigned)util_num(optarg, 1, 86400); break;
 		case O_HEADER: o->header_s = (unsigned)util_num(optarg, 1, 86400); break;
+		case O_SEND: o->send_s = (unsigned)util_num(optarg, 0, 86400); break;
 		case 'P': o->port_file = optarg; break;
 		case 'v': o->verbose = 1; break;
 		case 'h': usage(stdout); exit(0);

@@ -35,7 +35,8 @@ static void on_signal(int sig)
 /* "stats" ends with the datapath counters, as STAT sm_<name>. */
 static void stats_cb(void *arg, const struct mc_out *out)
 {
-	struct sm_port *port = arg;
+	struct mcd *m = arg;
+	struct sm_port *port = m->srv.port;
 	struct sm_stats st;
 
 	sm_stats(port, &st);
@@ -44,15 +45,18 @@ static void stats_cb(void *arg, const struct mc_out *out)
 	S(syncs); S(work_syncs); S(syscalls);
 	S(rx_slots); S(rx_bytes); S(tx_slots); S(tx_bytes); S(tx_zc);
 	S(tx_partial); S(tx_dropped); S(bad_slots); S(accepted);
-	S(accept_dropped); S(closed); S(errors); S(pool_empty);
+	S(accept_dropped); S(closed); S(resets); S(errors); S(pool_empty);
 	S(ring_full); S(rx_stalls); S(bufs_total); S(bufs_in_use);
 	S(bufs_in_use_max); S(bufs_idle); S(conns); S(conns_max);
 #undef S
+	mc_stat_printf(out, "sm_send_timeouts", "%" PRIu64, m->srv.send_timeouts);
+	mc_stat_printf(out, "sm_pool_resets", "%" PRIu64, m->srv.pool_resets);
 }
 
 struct opts {
 	const char *addr, *port_file;
 	int port, udp, threads, verbose;
+	unsigned send_s;
 	long maxconns;
 	size_t maxbytes, item_max;
 	struct sm_config cfg;
@@ -89,6 +93,9 @@ static void usage(FILE *f)
 "  -b, --bufs N              buffers in the pool (default 8192)\n"
 "  -s, --buf-size BYTES      bytes per buffer (default 2048)\n"
 "  -P, --port-file FILE      write the bound port to FILE once listening\n"
+"      --send-timeout S      reset a connection whose client took none of\n"
+"                            its answers for S seconds (default 60; 0 =\n"
+"                            never, as memcached)\n"
 UTIL_NIC_HELP
 "\n"
 "Exit status: 0 after a signal, 64 usage error, 71 the socket or the port\n"
@@ -114,6 +121,7 @@ static size_t parse_size(const char *s)
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
+	enum { O_SEND = 256 };
 	static const struct option lo[] = {
 		{ "port", required_argument, NULL, 'p' },
 		{ "listen", required_argument, NULL, 'l' },
@@ -127,6 +135,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "bufs", required_argument, NULL, 'b' },
 		{ "buf-size", required_argument, NULL, 's' },
 		{ "port-file", required_argument, NULL, 'P' },
+		{ "send-timeout", required_argument, NULL, O_SEND },
 		{ "help", no_argument, NULL, 'h' },
 		UTIL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -140,6 +149,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->threads = 1;
 	o->maxbytes = 64u << 20;
 	o->item_max = 1u << 20;
+	o->send_s = 60;
 	sm_config_init(&o->cfg);
 	while ((ch = getopt_long(argc, argv, "p:l:m:c:I:U:t:ve:b:s:P:h", lo,
 				 NULL)) != -1) {
@@ -166,6 +176,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 't': o->threads = (int)util_num(optarg, 1, 1024); break;
 		case 'v': o->verbose++; break;
 		case 'P': o->port_file = optarg; break;
+		case O_SEND: o->send_s = (unsigned)util_num(optarg, 0, 86400); break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
@@ -200,7 +211,7 @@ int main(int argc, char **argv)
 	m.info.threads = 1;
 	m.info.verbosity = o.verbose;
 	m.info.stats_cb = stats_cb;
-	m.info.stats_arg = port;
+	m.info.stats_arg = &m;
 	if (o.verbose)
 		fprintf(stderr, "sm-memcached: %s engine, [%s]:%d, %zu MB, "
 			"items up to %zu bytes%s\n",
@@ -211,10 +222,12 @@ int main(int argc, char **argv)
 	/* A client may pipeline a get of many large items: keep its input
 	 * and stop offering more only past a few items of output. */
 	m.srv.out_limit = 4 * o.item_max;
+	m.srv.send_timeout_ms = o.send_s * 1000ull;
 	ret = srv_run(&m.srv, &stop);
 	if (ret < 0)
 		fprintf(stderr, "sm-memcached: sync: %s\n", strerror(-ret));
 	util_print_stats(stderr, "sm-memcached", port);
+	srv_print_stats(stderr, "sm-memcached", &m.srv);
 	srv_fini(&m.srv);
 	sm_close(port);
 	mc_store_destroy(&m.store);

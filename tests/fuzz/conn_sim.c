@@ -86,6 +86,7 @@ void csim_sync(struct csim *k, bool sync)
 		inspect_tx(k);
 		if (sm_sync(s->port, 0) < 0)
 			abort();
+		srv_synced(s);
 	}
 	srv_drain(s);
 }
@@ -96,9 +97,9 @@ void csim_end_iter(struct csim *k, uint64_t now_ms)
 
 	srv_drain(s);
 	s->now_ms = now_ms;
-	if (s->ops->on_tick && s->now_ms - k->tick_ms >= 1000) {
+	if (s->now_ms - k->tick_ms >= 1000) {
 		k->tick_ms = s->now_ms;
-		s->ops->on_tick(s);
+		srv_tick(s);
 	}
 }
 
