@@ -240,7 +240,7 @@ static void mc_get_keys(struct mc_ctx *x, const char *p, const char *end)
 
 	while (mc_next_key(&p, end, &k)) {
 		mc_get_one(x, &k, c->get_flags, c->get_exptime);
-		if (o->full && o->full(o->ctx) && p < end) {
+		if (p < end && o->full && o->full(o->ctx)) {
 			c->state = MC_CONN_GET;
 			x->stop = p;
 			return;
