@@ -664,8 +664,6 @@ uint32_t sm__tx_done(struct sm_port *port, struct sm__conn *c)
 	return sm__bufq_pop(&port->pool, &c->txq);
 }
 
-/* A send on c failed: the connection is dead for sending.  Buffers not
- * yet handed to the kernel are dropped; the app hears of it by SM_F_ERR. */
 /* c will send nothing more: buffers not yet handed to the kernel go
  * back; those in flight (tx_sent) come back with their completions. */
 static void tx_drop_unsent(struct sm_port *port, struct sm__conn *c)
@@ -687,6 +685,8 @@ static void tx_drop_unsent(struct sm_port *port, struct sm__conn *c)
 	c->txq = rest;
 }
 
+/* A send on c failed: the connection is dead for sending.  Buffers not
+ * yet handed to the kernel are dropped; the app hears of it by SM_F_ERR. */
 void sm__tx_failed(struct sm_port *port, struct sm__conn *c, int err)
 {
 	tx_drop_unsent(port, c);

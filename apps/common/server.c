@@ -29,7 +29,7 @@ void srv_init(struct srv *s, struct sm_port *port, const struct srv_ops *ops,
 	s->send_timeout_ms = 60000;
 	out_init(&s->w, port);
 	s->now_ms = mono_ms();
-	s->bufs_total = sm_bufs_free(port);  /* nothing is in use yet */
+	s->bufs_free0 = sm_bufs_free(port);  /* nothing is in use yet */
 	srv_synced(s);
 }
 
@@ -89,11 +89,11 @@ static void release(struct srv *s, int fd, struct srv_conn *c)
  * Output the library holds for one connection (handed over in TX slots,
  * not yet taken by the kernel) comes from the pool all connections share:
  * a client that does not read must not fill it.  Up to 256 KiB (128
- * default buffers) while the pool is at least half free, then 1/32 of
- * what is free, at least 16 KiB: the more is held, the less one more slow
- * reader can take.  More waits in the app's own queue, up to out_limit;
- * beyond that the connection is not read.  What the pool still cannot
- * take back is reclaimed by check_stalls().
+ * default buffers) while 8 MiB or more of the pool is free (half the
+ * default pool), then 1/32 of what is free, at least 16 KiB: the more is
+ * held, the less one more slow reader can take.  More waits in the app's
+ * own queue, up to out_limit; beyond that the connection is not read.
+ * What the pool still cannot take back is reclaimed by check_stalls().
  */
 #define LIB_LIMIT (256 << 10)
 #define LIB_MIN (16 << 10)
@@ -297,13 +297,14 @@ void srv_reset(struct srv *s, int fd, struct srv_conn *c)
  * Output that does not move.  A connection whose peer took no byte of its
  * queued output (the app's or the library's) for send_timeout_ms, or
  * that holds pool buffers the kernel took none of for a second while less
- * than 1/8 of the pool is free, is reset: its buffers go back at once.
+ * than 1/8 of the buffers free when idle are left, is reset: its buffers
+ * go back at once.
  * Without this, clients that never read would keep their share of the
  * pool for ever and, enough of them, all of it.
  */
 static void check_stalls(struct srv *s)
 {
-	bool low = sm_bufs_free(s->port) < s->bufs_total / 8;
+	bool low = sm_bufs_free(s->port) < s->bufs_free0 / 8;
 	size_t fd;
 
 	for (fd = 0; fd < s->nconns; fd++) {

@@ -74,7 +74,8 @@ struct srv {
 	size_t out_limit;          /* queued output that pauses input, in
 				    * the app's queue */
 	size_t lib_limit;          /* ... in the library's (see server.c) */
-	uint32_t bufs_total;       /* the port's pool */
+	uint32_t bufs_free0;       /* free buffers when idle: the pool but
+				    * the idle rings' (bufs_idle) */
 	uint64_t send_timeout_ms;  /* output stalled this long: reset, 0 =
 				    * never (default 60 s) */
 	bool again;                /* a conn closed: drain again, no sleep */

@@ -615,6 +615,15 @@ static ssize_t mc_too_long(struct mc_ctx *x)
 	return -1;
 }
 
+/* The text of the line buf[0..n) ("\r\n" already off): memcached sees
+ * it as a C string, so it ends at a NUL. */
+static size_t mc_text_len(const char *buf, size_t n)
+{
+	const char *z = memchr(buf, '\0', n);
+
+	return z ? (size_t)(z - buf) : n;
+}
+
 /*
  * One command line.  The limit is applied to the line's length whether or
  * not its end has arrived, so the outcome never depends on how the input
@@ -623,7 +632,7 @@ static ssize_t mc_too_long(struct mc_ctx *x)
 static ssize_t mc_line(struct mc_ctx *x, const char *buf, size_t len)
 {
 	size_t from = x->c->scanned < len ? x->c->scanned : 0, n, used;
-	const char *nl = memchr(buf + from, '\n', len - from), *z;
+	const char *nl = memchr(buf + from, '\n', len - from);
 
 	if (!nl) {
 		x->c->scanned = len;
@@ -638,11 +647,7 @@ static ssize_t mc_line(struct mc_ctx *x, const char *buf, size_t len)
 		n--;
 	if (n > MC_LINE_MAX && n > mc_line_limit(buf, n))
 		return mc_too_long(x);
-	/* memcached sees the line as a C string: it ends at a NUL. */
-	z = memchr(buf, '\0', n);
-	if (z)
-		n = (size_t)(z - buf);
-	if (mc_process(x, buf, n) < 0)
+	if (mc_process(x, buf, mc_text_len(buf, n)) < 0)
 		return -1;
 	return x->stop ? x->stop - buf : (ssize_t)used;
 }
@@ -651,7 +656,7 @@ static ssize_t mc_line(struct mc_ctx *x, const char *buf, size_t len)
  * before).  Its end and NUL are found as mc_line() found them. */
 static ssize_t mc_get_rest(struct mc_ctx *x, const char *buf, size_t len)
 {
-	const char *nl = memchr(buf, '\n', len), *z;
+	const char *nl = memchr(buf, '\n', len);
 	size_t n;
 
 	if (!nl)
@@ -659,10 +664,7 @@ static ssize_t mc_get_rest(struct mc_ctx *x, const char *buf, size_t len)
 	n = (size_t)(nl - buf);
 	if (n && buf[n - 1] == '\r')
 		n--;
-	z = memchr(buf, '\0', n);
-	if (z)
-		n = (size_t)(z - buf);
-	mc_get_keys(x, buf, buf + n);
+	mc_get_keys(x, buf, buf + mc_text_len(buf, n));
 	return x->stop ? x->stop - buf : nl + 1 - buf;
 }
 
