@@ -89,3 +89,32 @@ t_stop() {
 t_stat() {
 	grep -o " $2=[0-9]*" "$T_DIR/$1.err" | tail -n1 | cut -d= -f2
 }
+
+# t_expect WHAT EXPECTED GOT: a wrong answer is reported and the test
+# goes on (its output documents every case); t_expect_end fails it then.
+# T_INDENT (default two spaces) indents the report.
+T_FAILED=""
+t_expect() {
+	[ "$2" = "$3" ] && return 0
+	echo "${T_INDENT-  }FAIL: $1: expected '$2', got '$3'"
+	T_FAILED="$T_FAILED
+  $1"
+	return 1
+}
+t_expect_end() {
+	[ -z "$T_FAILED" ] || t_fail "these cases went wrong:$T_FAILED"
+}
+
+# t_rss PID: the resident memory of PID, in kB.
+t_rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+# t_no_leak NAME: server NAME, stopped, gave every buffer back (in use =
+# idle) and refused no slot; reported with t_expect.
+t_no_leak() {
+	local inuse idle
+	inuse=$(t_stat "$1" bufs_in_use) idle=$(t_stat "$1" bufs_idle)
+	[ -n "$inuse" ] || t_fail "$1: no stats line: $(cat "$T_DIR/$1.err")"
+	echo "${T_INDENT-  }$1: bufs_in_use=$inuse bufs_idle=$idle bad_slots=$(t_stat "$1" bad_slots) pool_empty=$(t_stat "$1" pool_empty) errors=$(t_stat "$1" errors)"
+	t_expect "$1: buffers leaked" "$idle" "$inuse"
+	t_expect "$1: bad slots" 0 "$(t_stat "$1" bad_slots)"
+}

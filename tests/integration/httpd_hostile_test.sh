@@ -8,14 +8,7 @@ note() { printf '  %-38s -> %s\n' "$1" "$2"; }
 # A wrong answer is reported and the cases go on (the output documents
 # them all); the test fails at the end.  A server that no longer serves
 # curl stops the test at once.
-FAILED=""
-expect() {  # what, expected, got
-	[ "$2" = "$3" ] && return 0
-	echo "  FAIL: $1: expected '$2', got '$3'"
-	FAILED="$FAILED
-  $1"
-	return 1
-}
+# (t_expect, tests/lib.sh)
 
 # xchg PORT SECS FILE: send FILE on a fresh connection, then read until
 # the server closes or SECS pass.  The answer is in $T_DIR/out; R_RC is
@@ -55,9 +48,9 @@ hostile() {
 	printf '%b' "$3" >"$T_DIR/req"
 	xchg "$P" 5 "$T_DIR/req"
 	note "$1" "$(summary)"
-	expect "$1: status" "$2" "$(first_status)"
-	expect "$1: answers" 1 "$(n_answers)"
-	expect "$1: closed" closed "$(closed_or_reset)"
+	t_expect "$1: status" "$2" "$(first_status)"
+	t_expect "$1: answers" 1 "$(n_answers)"
+	t_expect "$1: closed" closed "$(closed_or_reset)"
 	healthy "$1"
 }
 
@@ -105,7 +98,7 @@ hdrs() { for i in $(seq "$1"); do printf 'X-H%d: v\\r\\n' "$i"; done; }
 printf '%b' "GET / HTTP/1.1\r\n$H$(hdrs 62)Connection: close\r\n\r\n" >"$T_DIR/req"
 xchg "$P" 5 "$T_DIR/req"
 note "64 header fields" "$(summary)"
-expect "64 header fields" 200 "$(first_status)"
+t_expect "64 header fields" 200 "$(first_status)"
 hostile "65 header fields" 431 "GET / HTTP/1.1\r\n$H$(hdrs 64)\r\n"
 hostile "1000 header fields" 431 "GET / HTTP/1.1\r\n$H$(hdrs 1000)\r\n"
 
@@ -140,19 +133,19 @@ for cl in 'Content-Length: 3\r\nContent-Length: 3' 'Content-Length: 3, 3'; do
 	printf '%b' "GET / HTTP/1.1\r\n$H$cl\r\n\r\nabcGET / HTTP/1.1\r\n${H}Connection: close\r\n\r\n" >"$T_DIR/req"
 	xchg "$P" 5 "$T_DIR/req"
 	note "${cl//\\r\\n/ + }" "$(summary)"
-	expect "$cl: answers" "200 200" "$(statuses)"
+	t_expect "$cl: answers" "200 200" "$(statuses)"
 	healthy "$cl"
 done
 # A body longer than declared: the extra bytes are the next request.
 printf '%b' "GET / HTTP/1.1\r\n${H}Content-Length: 3\r\n\r\nabcGET /2 HTTP/1.1\r\n${H}Connection: close\r\n\r\n" >"$T_DIR/req"
 xchg "$P" 5 "$T_DIR/req"
 note "body longer, a request follows" "$(summary)"
-expect "body longer, a request follows" "200 200" "$(statuses)"
+t_expect "body longer, a request follows" "200 200" "$(statuses)"
 printf '%b' "GET / HTTP/1.1\r\n${H}Content-Length: 3\r\n\r\nabcdefgh\r\n\r\n" >"$T_DIR/req"
 xchg "$P" 5 "$T_DIR/req"
 note "body longer, junk follows" "$(summary)"
-expect "body longer, junk follows" "200 400" "$(statuses)"
-expect "body longer, junk follows: closed" closed "$(closed_or_reset)"
+t_expect "body longer, junk follows" "200 400" "$(statuses)"
+t_expect "body longer, junk follows: closed" closed "$(closed_or_reset)"
 healthy "body longer"
 
 # One request, one byte per write (TCP_NODELAY is not settable from bash:
@@ -168,8 +161,8 @@ timeout 5 cat <&3 >"$T_DIR/out"
 R_RC=$?
 exec 3<&-
 note "${#req} one-byte writes" "$(summary)"
-expect "one byte per write" 200 "$(first_status)"
-tail -c 1024 "$T_DIR/out" | cmp -s - "$T_DIR/want" || expect "one byte per write: body" ok wrong
+t_expect "one byte per write" 200 "$(first_status)"
+tail -c 1024 "$T_DIR/out" | cmp -s - "$T_DIR/want" || t_expect "one byte per write: body" ok wrong
 healthy "byte by byte"
 
 # A client that pipelines 8.4 MB of requests (330 MB of answers) and
@@ -183,16 +176,15 @@ ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=8 \
 	t_start flood "$HTTPD" --fixed 1024 -p 0 -l 127.0.0.1
 P=$T_PORT FLOOD_PID=$T_PID
 echo "a client that never reads:"
-rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$FLOOD_PID/status"; }  # kB
 for ((i = 0; i < 1000; i++)); do printf 'GET /n HTTP/1.1\r\nHost: h\r\n\r\n'; done >"$T_DIR/blk"
 for i in $(seq 300); do cat "$T_DIR/blk"; done >"$T_DIR/flood"
-rss0=$(rss) rss_max=$(rss) served=0 tries=0
+rss0=$(t_rss "$FLOOD_PID") rss_max=$rss0 served=0 tries=0
 exec 4<>"/dev/tcp/127.0.0.1/$P" || t_fail "connect"
 timeout 30 cat "$T_DIR/flood" >&4 2>/dev/null &
 writer=$!
 for i in $(seq 30); do
 	sleep 0.1
-	r=$(rss)
+	r=$(t_rss "$FLOOD_PID")
 	[ "$r" -gt "$rss_max" ] && rss_max=$r
 	if [ $((i % 10)) = 0 ]; then
 		tries=$((tries + 1))
@@ -209,8 +201,8 @@ else
 		w="its writes failed (closed by the server)"
 fi
 note "8.4 MB of GETs, never read" "RSS +$(( (rss_max - rss0) / 1024 )) MB, $w, curl served $served/$tries"
-[ $((rss_max - rss0)) -lt 65536 ] || expect "never-reader: RSS growth under 64 MB" "< 65536 kB" "$((rss_max - rss0)) kB"
-expect "never-reader: other clients served meanwhile" "$tries/$tries" "$served/$tries"
+[ $((rss_max - rss0)) -lt 65536 ] || t_expect "never-reader: RSS growth under 64 MB" "< 65536 kB" "$((rss_max - rss0)) kB"
+t_expect "never-reader: other clients served meanwhile" "$tries/$tries" "$served/$tries"
 exec 4<&-
 kill "$writer" 2>/dev/null
 wait "$writer" 2>/dev/null
@@ -231,10 +223,10 @@ done >"$T_DIR/req"
 printf 'GET /f9 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n' >>"$T_DIR/req"
 xchg "$P" 20 "$T_DIR/req"
 note "5000 GETs in one write" "$(n_answers) answers, $(grep -a -c '^HTTP/1.1 200 OK' "$T_DIR/out") of them 200, $(closed_or_reset)"
-expect "5000 pipelined: answers" 5000 "$(n_answers)"
+t_expect "5000 pipelined: answers" 5000 "$(n_answers)"
 want=$(for ((i = 0; i < 5000; i++)); do printf '%d' $((i % 10)); done)
 got=$(grep -a -o '^body-[0-9]' "$T_DIR/out" | cut -c6 | tr -d '\n')
-[ "$got" = "$want" ] || expect "5000 pipelined: bodies in order" "0123456789..." "${#got} bodies, first difference at $(cmp <(echo "$want") <(echo "$got") | awk '{ print $NF }')"
+[ "$got" = "$want" ] || t_expect "5000 pipelined: bodies in order" "0123456789..." "${#got} bodies, first difference at $(cmp <(echo "$want") <(echo "$got") | awk '{ print $NF }')"
 healthy "5000 pipelined"
 t_stop files "$T_PID"
 
@@ -247,8 +239,8 @@ printf 'GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc' >"$T_DIR/req
 t0=$SECONDS
 xchg "$P" 8 "$T_DIR/req"
 note "body 3 of 10 bytes, then silence" "$(summary) after $((SECONDS - t0)) s"
-expect "short body: status" 200 "$(first_status)"
-expect "short body: closed by the idle timeout" closed "$(closed_or_reset)"
+t_expect "short body: status" 200 "$(first_status)"
+t_expect "short body: closed by the idle timeout" closed "$(closed_or_reset)"
 healthy "short body"
 
 # Slowloris: 5 connections each send a header byte every second.
@@ -279,7 +271,7 @@ for fd in "${fds[@]}"; do [ "$fd" = - ] || exec {fd}<&-; done
 trap - PIPE
 codes=$(cat "$T_DIR"/slow.* 2>/dev/null | grep -a -o '^HTTP/1.1 [0-9]*' | cut -d' ' -f2 | xargs)
 note "5 slowloris, 1 byte/s" "${codes:-nothing}, after${secs:- (none)} s"
-expect "slowloris: 408 to each" "408 408 408 408 408" "$codes"
+t_expect "slowloris: 408 to each" "408 408 408 408 408" "$codes"
 healthy "slowloris"
 
 # Silent connections are closed by the idle timeout.
@@ -294,18 +286,14 @@ for fd in "${fds[@]}"; do
 	exec {fd}<&-
 done
 note "5 silent connections" "$closed closed without an answer after $((SECONDS - t0)) s"
-expect "silent connections closed" 5 "$closed"
-[ $((SECONDS - t0)) -le 5 ] || expect "silent connections closed within 5 s" "<= 5 s" "$((SECONDS - t0)) s"
+t_expect "silent connections closed" 5 "$closed"
+[ $((SECONDS - t0)) -le 5 ] || t_expect "silent connections closed within 5 s" "<= 5 s" "$((SECONDS - t0)) s"
 healthy "silent connections"
 t_stop slow "$T_PID"
 
 # ---- no buffer leaked, no bad slot ----
 for s in main flood files slow; do
-	inuse=$(t_stat $s bufs_in_use) idle=$(t_stat $s bufs_idle)
-	[ -n "$inuse" ] || t_fail "$s: no stats line: $(cat "$T_DIR/$s.err")"
-	echo "$s: bufs_in_use=$inuse bufs_idle=$idle bad_slots=$(t_stat $s bad_slots) pool_empty=$(t_stat $s pool_empty) errors=$(t_stat $s errors)"
-	expect "$s: buffers leaked" "$idle" "$inuse"
-	expect "$s: bad slots" 0 "$(t_stat $s bad_slots)"
+	T_INDENT= t_no_leak $s
 done
-[ -z "$FAILED" ] || t_fail "these cases went wrong:$FAILED"
+t_expect_end
 exit 0

@@ -6,14 +6,8 @@ MC=$BUILD/sm-memcached
 # A wrong answer is reported and the cases go on (the output documents
 # them all); the test fails at the end.  A server that no longer serves a
 # plain set and get stops the test at once.
-FAILED=""
-expect() {  # what, expected, got
-	[ "$2" = "$3" ] && return 0
-	echo "      FAIL: $1: expected '$2', got '$3'"
-	FAILED="$FAILED
-  $1"
-	return 1
-}
+# (t_expect, tests/lib.sh; its reports indented under the cases' lines)
+T_INDENT="      "
 
 # The reference.  (memcached cannot report an ephemeral port: take one
 # sm-echo got, on epoll, as memcached_test.sh does.)
@@ -74,11 +68,11 @@ mc_case_file() {  # MODE NAME SECS, the request in $T_DIR/req
 		printf '  %-36s -> %s (as memcached)\n' "$2" "$(show sm)"
 		if ! cmp -s "$T_DIR/sm.out" "$T_DIR/ref.out" ||
 		   ! cmp -s "$T_DIR/sm.rc" "$T_DIR/ref.rc"; then
-			expect "$2: as memcached" "$(show ref)" "$(show sm)"
+			t_expect "$2: as memcached" "$(show ref)" "$(show sm)"
 		fi
 	else
 		printf '  %-36s -> %s\n  %-36s    memcached: %s\n' "$2" "$(show sm)" "" "$(show ref)"
-		expect "$2" "$1" "$(show sm)"
+		t_expect "$2" "$1" "$(show sm)"
 	fi
 	healthy "$2"
 }
@@ -188,7 +182,7 @@ mc_case_file same "5000 gets in one write" 10
 for s in sm ref; do
 	printf '  %-36s    %s: %d END, %d VALUE\n' "" $s "$(grep -c '^END' "$T_DIR/$s.out")" "$(grep -c '^VALUE' "$T_DIR/$s.out")"
 done
-expect "5000 pipelined gets: ENDs" 5000 "$(grep -c '^END' "$T_DIR/sm.out")"
+t_expect "5000 pipelined gets: ENDs" 5000 "$(grep -c '^END' "$T_DIR/sm.out")"
 
 # A set whose data never comes: the connection waits (neither server
 # times it out) while others are served.
@@ -206,7 +200,7 @@ for s in sm ref; do
 	exec 4<&-
 	printf '  %-36s    %s: %s\n' "set, data never comes" $s "$r"
 done
-expect "idle set" "no answer in 1 s, others served" "$r_sm"
+t_expect "idle set" "no answer in 1 s, others served" "$r_sm"
 
 t_stop sm "$SM_PID"
 
@@ -221,18 +215,17 @@ SM=$T_PORT FLOOD_PID=$T_PID
 echo "a client that never reads:"
 { printf 'set big 0 0 1000000\r\n'; rep v 1000000; printf '\r\nquit\r\n'; } >"$T_DIR/req"
 for ((i = 0; i < 1000; i++)); do printf 'get big\r\n'; done >"$T_DIR/flood"
-rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }  # kB
 for s in sm ref; do
 	[ $s = sm ] && p=$SM pid=$FLOOD_PID || p=$REF pid=$REF_PID
 	ask "$p" "$T_DIR/req" 5 set
 	[ "$(tr -d '\r' <"$T_DIR/set.out")" = STORED ] || t_fail "$s: set of 1 MB: $(show set)"
-	rss0=$(rss "$pid") rss_max=$(rss "$pid") served=0 tries=0
+	rss0=$(t_rss "$pid") rss_max=$(t_rss "$pid") served=0 tries=0
 	exec 4<>"/dev/tcp/127.0.0.1/$p" || t_fail "connect $p"
 	timeout 30 cat "$T_DIR/flood" >&4 2>/dev/null &
 	writer=$!
 	for i in $(seq 20); do
 		sleep 0.1
-		r=$(rss "$pid")
+		r=$(t_rss "$pid")
 		[ "$r" -gt "$rss_max" ] && rss_max=$r
 		if [ $((i % 10)) = 0 ]; then
 			tries=$((tries + 1))
@@ -244,8 +237,8 @@ for s in sm ref; do
 	printf '  %-36s    %s: RSS +%d MB, others served %d/%d\n' "1000 gets of 1 MB, never read" $s $(( (rss_max - rss0) / 1024 )) $served $tries
 	if [ $s = sm ]; then
 		[ $((rss_max - rss0)) -lt 65536 ] ||
-			expect "never-reader: RSS growth under 64 MB" "< 65536 kB" "$((rss_max - rss0)) kB"
-		expect "never-reader: others served meanwhile" "$tries/$tries" "$served/$tries"
+			t_expect "never-reader: RSS growth under 64 MB" "< 65536 kB" "$((rss_max - rss0)) kB"
+		t_expect "never-reader: others served meanwhile" "$tries/$tries" "$served/$tries"
 	fi
 	exec 4<&-
 	kill "$writer" 2>/dev/null
@@ -258,11 +251,7 @@ wait "$REF_PID" 2>/dev/null
 
 # ---- no buffer leaked, no bad slot ----
 for s in sm flood; do
-	inuse=$(t_stat $s bufs_in_use) idle=$(t_stat $s bufs_idle)
-	[ -n "$inuse" ] || t_fail "$s: no stats line: $(cat "$T_DIR/$s.err")"
-	echo "$s: bufs_in_use=$inuse bufs_idle=$idle bad_slots=$(t_stat $s bad_slots) pool_empty=$(t_stat $s pool_empty) errors=$(t_stat $s errors)"
-	expect "$s: buffers leaked" "$idle" "$inuse"
-	expect "$s: bad slots" 0 "$(t_stat $s bad_slots)"
+	T_INDENT= t_no_leak $s
 done
-[ -z "$FAILED" ] || t_fail "these cases went wrong:$FAILED"
+t_expect_end
 exit 0

@@ -7,23 +7,11 @@ STALL=$BUILD/tests/stall HC=$BUILD/tests/halfclose
 # counts: keep it small, so that RSS is what a server holds.
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=8
 
-FAILED=""
-expect() {  # what, expected, got
-	[ "$2" = "$3" ] && return 0
-	echo "  FAIL: $1: expected '$2', got '$3'"
-	FAILED="$FAILED
-  $1"
-}
-rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }  # kB
-# no_leak NAME: after the server stopped, its buffers are back to idle.
+# no_leak NAME: what server NAME reset, and t_no_leak (tests/lib.sh).
 no_leak() {
-	local inuse idle
-	inuse=$(t_stat "$1" bufs_in_use) idle=$(t_stat "$1" bufs_idle)
-	echo "  $1: bufs_in_use=$inuse bufs_idle=$idle resets=$(t_stat "$1" resets)" \
-		"send_timeouts=$(t_stat "$1" send_timeouts) pool_resets=$(t_stat "$1" pool_resets)" \
-		"pool_empty=$(t_stat "$1" pool_empty) bad_slots=$(t_stat "$1" bad_slots)"
-	expect "$1: buffers back to idle" "$idle" "$inuse"
-	expect "$1: no bad slot" 0 "$(t_stat "$1" bad_slots)"
+	echo "  $1: resets=$(t_stat "$1" resets) send_timeouts=$(t_stat "$1" send_timeouts)" \
+		"pool_resets=$(t_stat "$1" pool_resets)"
+	t_no_leak "$1"
 }
 
 # stall_curl PORT N SECS: N never-readers for SECS seconds at most (until
@@ -44,19 +32,19 @@ stall_curl() {
 	done
 	wait "$sp"
 	echo "  $(cat "$T_DIR/stall.out"); meanwhile curl served $served/$tries, slowest ${slowest}s"
-	expect "others served during the stall" "$tries" "$served"
+	t_expect "others served during the stall" "$tries" "$served"
 	[ "$(curl -s -m 3 "http://127.0.0.1:$1/" | wc -c)" = 1024 ] ||
-		expect "served after the stall" 1024 "no answer"
+		t_expect "served after the stall" 1024 "no answer"
 }
 
 # ---- 100 never-readers against sm-httpd ----
 t_start flood "$BUILD/sm-httpd" --fixed 1024 -p 0 -l 127.0.0.1 --send-timeout 3
 echo "100 clients that never read (--send-timeout 3):"
 stall_curl "$T_PORT" 100 30
-expect "never-readers reset" "stall: 100 connections, 100 reset, 0 open" \
+t_expect "never-readers reset" "stall: 100 connections, 100 reset, 0 open" \
 	"$(cut -d, -f1-3 "$T_DIR/stall.out")"
 t_stop flood "$T_PID"
-expect "flood: every never-reader reset by the server" 100 \
+t_expect "flood: every never-reader reset by the server" 100 \
 	"$(( $(t_stat flood send_timeouts) + $(t_stat flood pool_resets) ))"
 no_leak flood
 
@@ -66,8 +54,8 @@ echo "100 clients that never read, --send-timeout 0, a pool of 2048 buffers:"
 stall_curl "$T_PORT" 100 30
 t_stop pool "$T_PID"
 [ "$(t_stat pool pool_resets)" -gt 0 ] ||
-	expect "pool: stalled clients reset when the pool runs low" "> 0" "$(t_stat pool pool_resets)"
-expect "pool: no send timeout" 0 "$(t_stat pool send_timeouts)"
+	t_expect "pool: stalled clients reset when the pool runs low" "> 0" "$(t_stat pool pool_resets)"
+t_expect "pool: no send timeout" 0 "$(t_stat pool send_timeouts)"
 no_leak pool
 
 # ---- a slow reader is not a stalled one ----
@@ -82,9 +70,9 @@ t0=$SECONDS
 curl -s -m 60 --limit-rate 3M -o "$T_DIR/big" "http://127.0.0.1:$P/big"
 echo "a reader at 3 MB/s, 24 MB, --send-timeout 3:"
 echo "  $(stat -c %s "$T_DIR/big") bytes in $((SECONDS - t0)) s"
-cmp -s "$R/big" "$T_DIR/big" || expect "slow reader: file intact" "the same" "different"
+cmp -s "$R/big" "$T_DIR/big" || t_expect "slow reader: file intact" "the same" "different"
 t_stop slow "$T_PID"
-expect "slow reader: not reset" 0 "$(t_stat slow resets)"
+t_expect "slow reader: not reset" 0 "$(t_stat slow resets)"
 no_leak slow
 
 # ---- sm-memcached: a get line of 500 x 100 KB, never read ----
@@ -94,12 +82,12 @@ val=$(head -c 100000 /dev/zero | tr '\0' v)
 "$HC" -p "$P" -m STORED -x 1 "set big 0 0 100000\\r\\n$val\\r\\n" 1 >/dev/null ||
 	t_fail "set big"
 line="get$(for i in $(seq 500); do printf ' big'; done)\\r\\n"
-rss0=$(rss "$MC")
+rss0=$(t_rss "$MC")
 "$STALL" -p "$P" -n 4 -t 30 "$line" >"$T_DIR/stall.out" &
 SP=$!
 rss_max=$rss0
 while kill -0 "$SP" 2>/dev/null; do
-	r=$(rss "$MC")
+	r=$(t_rss "$MC")
 	[ "$r" -gt "$rss_max" ] && rss_max=$r
 	sleep 0.1
 done
@@ -107,8 +95,8 @@ wait "$SP"
 echo "sm-memcached, 4 clients sending 'get big x 500' (50 MB each), never reading:"
 echo "  $(cat "$T_DIR/stall.out"); RSS +$(( (rss_max - rss0) / 1024 )) MB"
 [ $((rss_max - rss0)) -lt 65536 ] ||
-	expect "get line: RSS growth under 64 MB" "< 65536 kB" "$((rss_max - rss0)) kB"
-expect "get line never-readers reset" "stall: 4 connections, 4 reset, 0 open" \
+	t_expect "get line: RSS growth under 64 MB" "< 65536 kB" "$((rss_max - rss0)) kB"
+t_expect "get line never-readers reset" "stall: 4 connections, 4 reset, 0 open" \
 	"$(cut -d, -f1-3 "$T_DIR/stall.out")"
 # A client that reads gets the whole answer: 200 values, in order, intact.
 out=$("$HC" -p "$P" -m 'VALUE big 0 100000' -x 200 -t 20 \
@@ -116,14 +104,11 @@ out=$("$HC" -p "$P" -m 'VALUE big 0 100000' -x 200 -t 20 \
 echo "  then 'get big x 200', read: ${out#halfclose: }"
 case $out in
 *"received 20004405,"*) ;;
-*) expect "get big x 200: every byte" "received 20004405" "$out" ;;
+*) t_expect "get big x 200: every byte" "received 20004405" "$out" ;;
 esac
 t_stop mc "$MC"
-expect "memcached: never-readers reset by the server" 4 "$(t_stat mc send_timeouts)"
+t_expect "memcached: never-readers reset by the server" 4 "$(t_stat mc send_timeouts)"
 no_leak mc
 
-if [ -n "$FAILED" ]; then
-	echo "FAIL: these cases went wrong:$FAILED"
-	exit 1
-fi
+t_expect_end
 exit 0
