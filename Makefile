@@ -3,7 +3,8 @@
 #   make               library (static + shared), programs, tests in build/
 #   make SAN=1         the same with ASan + UBSan, in build/san/
 #   make test          install missing test packages, build SAN=1, run the
-#                      fast suite (unit + loopback integration, both engines)
+#                      suite (unit + loopback integration, both engines;
+#                      as root also the testbed tests, which skip otherwise)
 #   make demo          build, then the main demonstration
 #   make soak          [SOAK_SECONDS=N] good and hostile clients for N s
 #                      (default 120) under ASan/UBSan/LSan, then under

@@ -161,11 +161,13 @@ bottleneck() {  # server-core% client-core%
 # the running server; the server's CPU and both cores' load are sampled
 # by sm-load itself over exactly the measured window.
 sm_load() {
-	local exp=$1 kind=$2 run=$3 c=$4 dep=$5 val=$6 line sys n
+	local exp=$1 kind=$2 run=$3 c=$4 dep=$5 val=$6 line sys n m
 	shift 6
 	line=$(cli "$B/sm-load" -o kv -c "$c" -D "$dep" -d "$SECS" -w "$WARM" \
 		--watch "$SPID" "$@" "$SRV_IP:$PORT" 2>>"$OUT/log/sm-load.err") ||
 		echo "bench: sm-load failed against $kind (c=$c): $line" >&2
+	m=$(kv misses "$line")  # every key was preloaded: a miss is a fault
+	[ "${m:-0}" = 0 ] || echo "bench: $kind (c=$c): $m gets missed" >&2
 	echo "$exp $kind c=$c run=$run $line" >>"$OUT/log/runs.log"
 	stop_server
 	n=$(kv completed "$line")
