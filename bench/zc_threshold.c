@@ -6,7 +6,7 @@
  * on the other core drains it.  Runs copy and ZC alternately (A B A B...),
  * prints the median throughput and the sender thread's CPU time per MB.
  *
- * usage: zc-threshold [MB per run (default 256)] [runs (default 3)]
+ * usage: zc-threshold [MB [RUNS]], see --help
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -119,18 +119,52 @@ static int cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static const char usage[] =
+"Usage: zc-threshold [MB [RUNS]]\n"
+"\n"
+"Copy sends (IORING_OP_SEND) against zero-copy sends (SEND_ZC from the\n"
+"registered pool), per message size from 1 KiB to 64 KiB, over one\n"
+"loopback connection drained by a reader thread.  Copy and zero copy\n"
+"alternate; the medians of RUNS runs are printed, with the sender's CPU\n"
+"time per GB.  The crossover is what sm_config.zc_threshold is for.\n"
+"\n"
+"  MB      megabytes sent per run and size, 1..65536 (default 256)\n"
+"  RUNS    runs per size and mode, 1..16 (default 3)\n"
+"  -h, --help  this text\n"
+"\n"
+"Exit status: 0; 64 on bad usage; 77 when no io_uring port can be\n"
+"opened; 1 when the loopback connection fails.\n";
+
+/* A whole decimal number in [lo, hi], or -1. */
+static long arg_num(const char *s, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtol(s, &end, 10);
+	return *end || v < lo || v > hi ? -1 : v;
+}
+
 int main(int argc, char **argv)
 {
 	static const uint32_t sizes[] = { 1024, 2048, 4096, 8192, 16384,
 					  32768, 65536 };
-	uint64_t mb = argc > 1 ? strtoull(argv[1], NULL, 10) : 256;
-	int runs = argc > 2 ? atoi(argv[2]) : 3, i, k, m;
+	long mb = 256, runs = 3;
+	int i, k, m;
 	double t[2][16], cpu[2][16];
 
-	if (runs < 1 || runs > 16)
-		runs = 3;
-	printf("# zc-threshold: %llu MB per run, %d runs, loopback\n",
-	       (unsigned long long)mb, runs);
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (argc > 3 || (argc > 1 && (mb = arg_num(argv[1], 1, 65536)) < 0) ||
+	    (argc > 2 && (runs = arg_num(argv[2], 1, 16)) < 0)) {
+		fprintf(stderr, "zc-threshold: bad arguments\n%s", usage);
+		return 64;
+	}
+	printf("# zc-threshold: %ld MB per run, %ld runs, loopback\n", mb, runs);
 	printf("%-8s %12s %12s %8s %14s %14s\n", "size", "copy MB/s",
 	       "zc MB/s", "zc/copy", "copy cpu s/GB", "zc cpu s/GB");
 	for (i = 0; i < (int)(sizeof(sizes) / sizeof(sizes[0])); i++) {

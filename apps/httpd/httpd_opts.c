@@ -27,7 +27,7 @@ static void usage(FILE *f)
 "  -l, --listen ADDR      IPv4 or IPv6 address (default ::, all)\n"
 "  -e, --engine ENGINE    uring, epoll or auto (default auto; the\n"
 "                         environment variable SM_ENGINE overrides auto)\n"
-"  -c, --conns N          connections at most (default 65536)\n"
+"  -c, --conns N          clients at most (default 65535)\n"
 "  -b, --bufs N           buffers in the pool (default 8192)\n"
 "  -s, --buf-size BYTES   bytes per buffer (default 2048)\n"
 "      --idle-timeout S   close a connection idle for S seconds (default 60)\n"

@@ -43,7 +43,7 @@ static void usage(FILE *f)
 "  -b, --bufs N           buffers in the pool (default 8192)\n"
 "  -s, --buf-size BYTES   bytes per buffer (default 2048)\n"
 "  -r, --ring N           slots per ring (default 1024)\n"
-"  -c, --conns N          connections at most (default 65536)\n"
+"  -c, --conns N          clients at most (default 65535)\n"
 "  -P, --port-file FILE   write the bound port number to FILE when ready\n"
 UTIL_NIC_HELP
 "  -v, --verbose          print the engine and address at start\n"

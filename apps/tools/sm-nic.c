@@ -55,9 +55,15 @@ int main(int argc, char **argv)
 	char path[128];
 	int n, i;
 
-	if (argc != 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		usage(argc == 2 ? stdout : stderr);
-		return argc == 2 ? 0 : EX_USAGE;
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc != 2 || argv[1][0] == '-') {  /* no option but --help */
+		if (argc == 2)
+			fprintf(stderr, "sm-nic: %s: no such option\n", argv[1]);
+		usage(stderr);
+		return EX_USAGE;
 	}
 	printf("%-22s %s (ifindex %u)\n", "interface", argv[1],
 	       if_nametoindex(argv[1]));
