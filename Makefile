@@ -113,7 +113,7 @@ $(B)/tests/hist_test: $(B)/tests/unit/hist_test.o $(B)/apps/load/hist.o
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/zc-threshold: $(B)/bench/zc_threshold.o $(LIBA)
+$(B)/zc-threshold: $(B)/bench/zc_threshold.o $(UTIL_OBJ) $(LIBA)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

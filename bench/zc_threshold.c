@@ -18,10 +18,12 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "stackmap.h"
+#include "util.h"
 
 static double now_s(void)
 {
@@ -135,18 +137,6 @@ static const char usage[] =
 "Exit status: 0; 64 on bad usage; 77 when no io_uring port can be\n"
 "opened; 1 when the loopback connection fails.\n";
 
-/* A whole decimal number in [lo, hi], or -1. */
-static long arg_num(const char *s, long lo, long hi)
-{
-	char *end;
-	long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	v = strtol(s, &end, 10);
-	return *end || v < lo || v > hi ? -1 : v;
-}
-
 int main(int argc, char **argv)
 {
 	static const uint32_t sizes[] = { 1024, 2048, 4096, 8192, 16384,
@@ -159,11 +149,14 @@ int main(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
-	if (argc > 3 || (argc > 1 && (mb = arg_num(argv[1], 1, 65536)) < 0) ||
-	    (argc > 2 && (runs = arg_num(argv[2], 1, 16)) < 0)) {
-		fprintf(stderr, "zc-threshold: bad arguments\n%s", usage);
-		return 64;
+	if (argc > 3) {
+		fprintf(stderr, "zc-threshold: too many arguments\n%s", usage);
+		return EX_USAGE;
 	}
+	if (argc > 1)
+		mb = util_num(argv[1], 1, 65536);   /* exits on a bad one */
+	if (argc > 2)
+		runs = util_num(argv[2], 1, 16);
 	printf("# zc-threshold: %ld MB per run, %ld runs, loopback\n", mb, runs);
 	printf("%-8s %12s %12s %8s %14s %14s\n", "size", "copy MB/s",
 	       "zc MB/s", "zc/copy", "copy cpu s/GB", "zc cpu s/GB");

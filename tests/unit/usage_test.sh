@@ -4,6 +4,15 @@
 . tests/lib.sh
 PROGS="sm-echo sm-nic sm-httpd sm-memcached sm-load ep-httpd zc-threshold"
 
+# usage_error PROG ARGS...: exit 64 with a message on stderr.
+usage_error() {
+	local rc
+	timeout 10 "$BUILD/$1" "${@:2}" >"$T_DIR/out" 2>"$T_DIR/err"
+	rc=$?
+	[ $rc = 64 ] || t_fail "$*: exit $rc, not 64 ($(head -n1 "$T_DIR/err"))"
+	[ -s "$T_DIR/err" ] || t_fail "$*: no message on stderr"
+}
+
 for p in $PROGS; do
 	x=$BUILD/$p
 	[ -x "$x" ] || t_fail "$x missing"
@@ -12,22 +21,13 @@ for p in $PROGS; do
 		t_fail "$p --help: no 'Usage: $p' line: $(head -n1 "$T_DIR/out")"
 	grep -qi "exit status" "$T_DIR/out" || t_fail "$p --help: no exit statuses"
 	[ -s "$T_DIR/err" ] && t_fail "$p --help wrote to stderr: $(cat "$T_DIR/err")"
-	for bad in --no-such-option -Z; do
-		timeout 10 "$x" $bad >"$T_DIR/out" 2>"$T_DIR/err"
-		rc=$?
-		[ $rc = 64 ] || t_fail "$p $bad: exit $rc, not 64"
-		[ -s "$T_DIR/err" ] || t_fail "$p $bad: no message on stderr"
-	done
+	usage_error "$p" --no-such-option
+	usage_error "$p" -Z
 done
-# Numbers out of range or not numbers at all.
+# Numbers out of range or not numbers at all; one argument too many.
 for c in "sm-httpd --fixed 1024 -c 0" "sm-httpd --fixed x" "sm-memcached -m -1" \
 	 "sm-memcached -p 70000" "sm-echo -r 3" "sm-load -c 0 127.0.0.1:1" \
-	 "zc-threshold 0" "zc-threshold 12x" "zc-threshold 1 17"; do
-	set -- $c
-	p=$1; shift
-	timeout 10 "$BUILD/$p" "$@" >"$T_DIR/out" 2>"$T_DIR/err"
-	rc=$?
-	[ $rc = 64 ] || t_fail "$c: exit $rc, not 64 ($(head -n1 "$T_DIR/err"))"
-	[ -s "$T_DIR/err" ] || t_fail "$c: no message on stderr"
+	 "zc-threshold 0" "zc-threshold 12x" "zc-threshold 1 17" "zc-threshold 1 2 3"; do
+	usage_error $c
 done
 exit 0
