@@ -39,7 +39,7 @@ CPPFLAGS += -Iinclude -Ilib -Iapps/common -Iapps/httpd -Iapps/memcached -Iapps/l
 LDFLAGS += $(SANFL)
 LDLIBS  := -luring -lpthread
 
-LIB_SRC := lib/pool.c lib/port.c lib/nic.c lib/engine_uring.c lib/engine_epoll.c
+LIB_SRC := lib/pool.c lib/port.c lib/listen.c lib/nic.c lib/engine_uring.c lib/engine_epoll.c
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 UTIL_OBJ := $(B)/apps/common/util.o $(B)/apps/common/out.o $(B)/apps/common/server.o
 HTTPD_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard apps/httpd/*.c))

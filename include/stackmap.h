@@ -76,6 +76,18 @@
  * with SM_F_CLOSE), never with close(2): the library still has I/O in
  * flight on them.
  *
+ * Threads.  A process may open any number of ports; ports share nothing
+ * (each has its own pool, rings, engine and sockets), so each can run in
+ * its own thread with no lock.  One port is not thread-safe: calls on it
+ * must not overlap.  It may be opened, and sockets attached to it, in one
+ * thread and driven by another (main sets up, workers run): the first
+ * sm_sync() binds the port to the calling thread, for good, and a sync
+ * from any other thread then fails with -EBUSY.  (The io_uring engine's
+ * ring accepts submissions from one thread only.)  sm_close() may be
+ * called from any thread once the driver has stopped syncing.
+ * sm_listen_group() makes one listener per port in a SO_REUSEPORT group,
+ * so that the kernel spreads connections over the ports.
+ *
  * Errors: every call that can fail returns a negative errno value.  The
  * library never sets errno, never prints and never exits.
  */
@@ -84,13 +96,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #define SM_VERSION_MAJOR 0
-#define SM_VERSION_MINOR 1
+#define SM_VERSION_MINOR 2
 
 /* buf_idx of a slot that carries no buffer (RX control slots). */
 #define SM_NO_BUF UINT32_MAX
@@ -244,6 +257,18 @@ struct sm_napi_info {
  * -errno (-ENODEV no such interface, -EOPNOTSUPP kernel too old). */
 int sm_nic_napis(const char *ifname, struct sm_napi_info *out, int max);
 
+/* n listening TCP sockets on address sa (IPv4 or IPv6; port 0 = any free
+ * port, the same for all), one per port, in one SO_REUSEPORT group, each
+ * with this listen backlog, into fds[0..n).  The kernel spreads new
+ * connections over them.  With cpus (n CPU numbers, NULL = none), a
+ * classic BPF program gives a connection to listener i when its SYN was
+ * processed on CPU cpus[i] (on a NIC: the CPU of the queue's interrupt
+ * and NAPI thread), and the others to the kernel's hash.  0 or -errno
+ * (-EINVAL bad arguments, at most 1024 listeners); on failure nothing is
+ * left open. */
+int sm_listen_group(const struct sockaddr *sa, socklen_t salen, int backlog,
+		    int n, const int *cpus, int *fds);
+
 /* Fill cfg with the defaults. */
 void sm_config_init(struct sm_config *cfg);
 
@@ -287,7 +312,8 @@ int sm_rx_pause(struct sm_port *port, int fd, int pause);
 /* Send every TX slot before head, collect what arrived on every attached
  * socket into the RX ring.  timeout_ms: 0 never blocks, -1 waits for at
  * least one event, > 0 waits at most that long.  Returns the number of
- * new RX slots, or -errno (-EINVAL when the app broke the ring rules). */
+ * new RX slots, or -errno (-EINVAL when the app broke the ring rules,
+ * -EBUSY when called from another thread than the port's first sync). */
 int sm_sync(struct sm_port *port, int timeout_ms);
 
 void sm_stats(struct sm_port *port, struct sm_stats *st);

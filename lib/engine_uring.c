@@ -52,6 +52,7 @@ struct ur {
 	uint32_t lend_target;   /* buffers to keep lent to the kernel */
 	bool zc;                /* SEND_ZC from registered buffers works */
 	bool taskrun_flag;      /* the kernel flags pending task work */
+	bool disabled;          /* created disabled: ur_bind() enables it */
 	bool backlog;           /* the SQ filled up: work left for next sync */
 	struct sm__clist want;  /* conns whose recv/accept must be armed */
 	struct sm__clist paused;/* listeners paused by EMFILE */
@@ -113,12 +114,17 @@ static bool zc_supported(struct io_uring *ring)
 
 static int ring_setup(struct ur *u)
 {
-	/* Strongest first; each older kernel refuses a flag with -EINVAL. */
+	/* Strongest first; each older kernel refuses a flag with -EINVAL.
+	 * A SINGLE_ISSUER ring belongs to the task that creates it, unless
+	 * it starts disabled: then to the task that enables it.  So the
+	 * ring starts disabled, and ur_bind() enables it in the thread that
+	 * first syncs (the port may be opened by another). */
 	static const unsigned flagsets[] = {
 		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
-			IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_SUBMIT_ALL,
+			IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_SUBMIT_ALL |
+			IORING_SETUP_R_DISABLED,
 		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
-			IORING_SETUP_SUBMIT_ALL,
+			IORING_SETUP_SUBMIT_ALL | IORING_SETUP_R_DISABLED,
 		IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG |
 			IORING_SETUP_SUBMIT_ALL,
 		0,
@@ -138,7 +144,27 @@ static int ring_setup(struct ur *u)
 	if (ret < 0)
 		return ret;
 	u->taskrun_flag = p.flags & IORING_SETUP_TASKRUN_FLAG;
-	/* Saves the fd lookup in every enter; harmless if refused. */
+	u->disabled = p.flags & IORING_SETUP_R_DISABLED;
+	return 0;
+}
+
+/* The driving thread's first sync: enable the ring (it becomes the ring's
+ * single issuer) and register its fd, a per-thread table entry that saves
+ * the fd lookup in every enter (harmless if refused). */
+static int ur_bind(struct sm_port *port)
+{
+	struct ur *u = port->eng;
+	int ret;
+
+	if (u->disabled) {
+		/* (liburing 2.3 declares io_uring_enable_rings() but does
+		 * not export it.) */
+		ret = (int)syscall(__NR_io_uring_register, u->ring.ring_fd,
+				   IORING_REGISTER_ENABLE_RINGS, NULL, 0);
+		if (ret < 0)
+			return -errno;
+		u->disabled = false;
+	}
 	(void)io_uring_register_ring_fd(&u->ring);
 	return 0;
 }
@@ -713,4 +739,5 @@ const struct sm__engine_ops sm__engine_uring = {
 	.refill = ur_refill,
 	.pause = ur_pause,
 	.busy_poll = ur_busy_poll,
+	.bind = ur_bind,
 };

@@ -800,11 +800,30 @@ static int tx_consume(struct sm_port *port)
 	return 0;
 }
 
+/* The thread model (stackmap.h): the first sync binds the port to its
+ * thread, for good; a sync from any other thread is refused. */
+static int bind_thread(struct sm_port *port)
+{
+	int ret;
+
+	if (port->bound)
+		return pthread_equal(port->driver, pthread_self()) ? 0 : -EBUSY;
+	ret = port->ops->bind ? port->ops->bind(port) : 0;
+	if (ret < 0)
+		return ret;
+	port->driver = pthread_self();
+	port->bound = true;
+	return 0;
+}
+
 int sm_sync(struct sm_port *port, int timeout_ms)
 {
 	uint64_t before = port->st.rx_slots;
 	int ret;
 
+	ret = bind_thread(port);
+	if (ret < 0)
+		return ret;
 	port->st.syncs++;
 	ret = rx_reclaim(port);
 	if (ret == 0)

@@ -6,6 +6,7 @@
 #ifndef SM_INTERNAL_H
 #define SM_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -172,6 +173,10 @@ struct sm__engine_ops {
 	void (*pause)(struct sm_port *port, struct sm__conn *c);
 	/* Busy-poll these NAPI instances (cfg.busy_poll_usec); 0 or -errno. */
 	int (*busy_poll)(struct sm_port *port, const uint32_t *ids, int n);
+	/* Optional: the calling thread becomes the port's driver (its first
+	 * sm_sync()); what the engine ties to one thread happens here.
+	 * 0 or -errno. */
+	int (*bind)(struct sm_port *port);
 };
 
 extern const struct sm__engine_ops sm__engine_uring;
@@ -203,6 +208,8 @@ struct sm_port {
 	struct sm__clist txready;  /* conns with TX to submit or to close */
 	uint32_t npend;            /* RX slots waiting on the pending list */
 	bool nowait;               /* work is pending: do not block */
+	bool bound;                /* driver is set (the first sm_sync) */
+	pthread_t driver;          /* the one thread that may sync */
 	bool has_nic;              /* cfg.ifname registered: nic is valid */
 	struct sm__nic nic;
 	struct sm_stats st;
