@@ -2,6 +2,7 @@
 #
 #   make               library (static + shared), programs, tests in build/
 #   make SAN=1         the same with ASan + UBSan, in build/san/
+#   make SAN=thread    the same with ThreadSanitizer, in build/tsan/
 #   make test          install missing test packages, build SAN=1, run the
 #                      suite (unit + loopback integration, both engines;
 #                      as root also the testbed tests, which skip otherwise)
@@ -20,6 +21,9 @@ ifeq ($(SAN),1)
 B       := build/san
 SANFL   := -fsanitize=address,undefined -fno-omit-frame-pointer \
            -fno-sanitize-recover=all
+else ifeq ($(SAN),thread)
+B       := build/tsan
+SANFL   := -fsanitize=thread -fno-omit-frame-pointer
 else
 B       := build
 SANFL   :=
@@ -41,7 +45,8 @@ LDLIBS  := -luring -lpthread
 
 LIB_SRC := lib/pool.c lib/port.c lib/listen.c lib/nic.c lib/engine_uring.c lib/engine_epoll.c
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
-UTIL_OBJ := $(B)/apps/common/util.o $(B)/apps/common/out.o $(B)/apps/common/server.o
+UTIL_OBJ := $(B)/apps/common/util.o $(B)/apps/common/out.o $(B)/apps/common/server.o \
+            $(B)/apps/common/workers.o
 HTTPD_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard apps/httpd/*.c))
 MC_CORE := $(patsubst %.c,$(B)/%.o,$(wildcard apps/memcached/mc_*.c))
 MCD_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard apps/memcached/*.c))
@@ -130,8 +135,9 @@ deps:
 
 test: deps
 	$(MAKE) SAN=1 all
+	$(MAKE) SAN=thread all
 	$(MAKE) all
-	tests/run.sh build/san build
+	TSAN_BUILD=build/tsan tests/run.sh build/san build
 
 demo: deps all
 	scripts/demo.sh build

@@ -818,12 +818,15 @@ static int bind_thread(struct sm_port *port)
 
 int sm_sync(struct sm_port *port, int timeout_ms)
 {
-	uint64_t before = port->st.rx_slots;
+	uint64_t before;
 	int ret;
 
+	/* Nothing else of the port is read before the thread is checked:
+	 * a wrong thread's sync may overlap the driver's. */
 	ret = bind_thread(port);
 	if (ret < 0)
 		return ret;
+	before = port->st.rx_slots;
 	port->st.syncs++;
 	ret = rx_reclaim(port);
 	if (ret == 0)

@@ -59,6 +59,16 @@ for t in tests/integration/*_test.sh tests/testbed/*_test.sh; do
 	done
 done
 
+# The threaded tests again under ThreadSanitizer (make SAN=thread): any
+# report fails them (halt_on_error).
+if [ -n "${TSAN_BUILD:-}" ]; then
+	export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:exitcode=66}
+	for e in $ENGINES; do
+		SM_ENGINE=$e BUILD=$TSAN_BUILD run "thread_test[$e,tsan]" "$TSAN_BUILD/tests/thread_test"
+		SM_ENGINE=$e BUILD=$TSAN_BUILD run "threads_test[$e,tsan]" bash tests/integration/threads_test.sh
+	done
+fi
+
 echo
 [ -n "$skipped" ] && echo "skipped:$skipped"
 [ -n "$failed" ] && echo "failed:$failed"

@@ -369,13 +369,13 @@ void srv_on_slot(struct srv *s, const struct sm_slot *sl)
 	}
 }
 
-int srv_run(struct srv *s, volatile sig_atomic_t *stop)
+int srv_run(struct srv *s, atomic_int *stop)
 {
 	struct sm_ring *rx = sm_rxring(s->port);
 	uint64_t tick = s->now_ms;
 	int ret;
 
-	while (!*stop) {
+	while (!atomic_load_explicit(stop, memory_order_relaxed)) {
 		out_flush(&s->w);
 		/* Connections wait for the library to send what this round
 		 * wrote (a close, more output), or were just closed: no

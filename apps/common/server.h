@@ -16,6 +16,7 @@
 #define SM_APP_SERVER_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -86,8 +87,10 @@ struct srv {
 
 void srv_init(struct srv *s, struct sm_port *port, const struct srv_ops *ops,
 	      void *app);
-/* Serve until *stop; 0, or -errno when a sync failed. */
-int srv_run(struct srv *s, volatile sig_atomic_t *stop);
+/* 0, or -errno when a sync failed. */
+/* Serve until *stop (set by a signal handler or another worker: a
+ * lock-free atomic, so both are defined). */
+int srv_run(struct srv *s, atomic_int *stop);
 /* The steps of srv_run's loop, for harnesses that drive a connection
  * without a socket (tests/fuzz): one RX slot; a data slot's bytes, given
  * as p[0..len) (not necessarily in a pool buffer); moving pending output

@@ -28,6 +28,16 @@ long util_num(const char *s, long min, long max)
 	return v;
 }
 
+int util_threads(const char *s)
+{
+	long n;
+
+	if (strcmp(s, "auto"))
+		return (int)util_num(s, 1, 256);
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 256 ? 256 : (int)n;
+}
+
 int util_usage_error(const char *what, const char *arg)
 {
 	fprintf(stderr, "%s: %s\n", what, arg);
@@ -46,26 +56,34 @@ void util_signals(void (*handler)(int))
 	signal(SIGPIPE, SIG_IGN);
 }
 
+int util_sockaddr(const char *addr, int port, struct sockaddr_storage *ss,
+		  socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET6, addr, &((struct sockaddr_in6 *)ss)->sin6_addr)
+	    == 1) {
+		ss->ss_family = AF_INET6;
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+		*len = sizeof(struct sockaddr_in6);
+	} else if (inet_pton(AF_INET, addr,
+			     &((struct sockaddr_in *)ss)->sin_addr) == 1) {
+		ss->ss_family = AF_INET;
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+		*len = sizeof(struct sockaddr_in);
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int util_listen(const char *addr, int port, int *bound)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	int fd, one = 1, ret;
 
-	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET6, addr, &((struct sockaddr_in6 *)&ss)->sin6_addr)
-	    == 1) {
-		ss.ss_family = AF_INET6;
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
-		len = sizeof(struct sockaddr_in6);
-	} else if (inet_pton(AF_INET, addr,
-			     &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
-		ss.ss_family = AF_INET;
-		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
-		len = sizeof(struct sockaddr_in);
-	} else {
+	if (util_sockaddr(addr, port, &ss, &len) < 0)
 		return -EINVAL;
-	}
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -166,28 +184,23 @@ void util_print_stats(FILE *f, const char *prog, struct sm_port *port)
 	struct sm_stats s;
 
 	sm_stats(port, &s);
-	fprintf(f, "%s: stats engine=%s syncs=%" PRIu64 " work_syncs=%" PRIu64
-		" syscalls=%" PRIu64 " rx_slots=%" PRIu64 " rx_bytes=%" PRIu64
-		" tx_slots=%" PRIu64 " tx_bytes=%" PRIu64 " tx_zc=%" PRIu64
-		" tx_partial=%" PRIu64 " tx_dropped=%" PRIu64
-		" bad_slots=%" PRIu64 " accepted=%" PRIu64
-		" accept_dropped=%" PRIu64 " closed=%" PRIu64
-		" resets=%" PRIu64
-		" errors=%" PRIu64 " pool_empty=%" PRIu64
-		" ring_full=%" PRIu64 " rx_stalls=%" PRIu64
-		" bufs_total=%u bufs_in_use=%u bufs_in_use_max=%u"
-		" bufs_idle=%u conns=%u conns_max=%u\n",
-		prog, sm_engine_name(sm_engine(port)), s.syncs, s.work_syncs,
-		s.syscalls, s.rx_slots, s.rx_bytes, s.tx_slots, s.tx_bytes,
-		s.tx_zc, s.tx_partial, s.tx_dropped, s.bad_slots, s.accepted,
-		s.accept_dropped, s.closed, s.resets, s.errors, s.pool_empty,
-		s.ring_full, s.rx_stalls, s.bufs_total, s.bufs_in_use,
-		s.bufs_in_use_max, s.bufs_idle, s.conns, s.conns_max);
-	if (s.nic_ifindex)
+	util_print_stats_of(f, prog, sm_engine(port), &s);
+}
+
+void util_print_stats_of(FILE *f, const char *prog, enum sm_engine e,
+			 const struct sm_stats *st)
+{
+	fprintf(f, "%s: stats engine=%s", prog, sm_engine_name(e));
+#define X(name) fprintf(f, " " #name "=%" PRIu64, (uint64_t)st->name);
+	UTIL_SM_COUNTERS(X)
+#undef X
+	fputc('\n', f);
+	if (st->nic_ifindex)
 		fprintf(f, "%s: nic ifindex=%d busy_poll=%d busy_poll_err=%d"
 			" napi_settings=%d napi_count=%u napi_id0=%u"
 			" napi_foreign=%" PRIu64 " busy_poll_rx_packets=%" PRId64
-			"\n", prog, s.nic_ifindex, s.busy_poll, s.busy_poll_err,
-			s.napi_settings, s.napi_count, s.napi_ids[0],
-			s.napi_foreign, s.busy_poll_rx_packets);
+			"\n", prog, st->nic_ifindex, st->busy_poll,
+			st->busy_poll_err, st->napi_settings, st->napi_count,
+			st->napi_ids[0], st->napi_foreign,
+			st->busy_poll_rx_packets);
 }

@@ -5,11 +5,16 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 #include "stackmap.h"
 
 /* Parse a decimal number in [min, max]; on error print it, exit 64. */
 long util_num(const char *s, long min, long max);
+
+/* A thread count: 1..256, or "auto" (one per online CPU); on error
+ * print it, exit 64. */
+int util_threads(const char *s);
 
 /* Print "prog: what: arg" and return -1 (for option parsing). */
 int util_usage_error(const char *what, const char *arg);
@@ -17,6 +22,10 @@ int util_usage_error(const char *what, const char *arg);
 /* SIGINT/SIGTERM run handler, without SA_RESTART so that a blocking
  * sm_sync() returns; SIGPIPE is ignored. */
 void util_signals(void (*handler)(int));
+
+/* addr (v4 or v6 literal) and port as a socket address; 0 or -EINVAL. */
+int util_sockaddr(const char *addr, int port, struct sockaddr_storage *ss,
+		  socklen_t *len);
 
 /* Listening TCP socket on addr:port (v4 or v6 literal, "::" = any);
  * *bound gets the real port.  fd or -errno. */
@@ -56,7 +65,20 @@ int util_sm_opt(int ch, const char *arg, struct sm_config *cfg);
 /* Write port to path atomically (tmp file, then rename).  0 or -1. */
 int util_write_port_file(const char *path, int port);
 
+/* The counters of struct sm_stats that the servers print, sum over
+ * workers and report: X(name) for each (one edit adds one). */
+#define UTIL_SM_COUNTERS(X)                                                \
+	X(syncs) X(work_syncs) X(syscalls) X(rx_slots) X(rx_bytes)         \
+	X(tx_slots) X(tx_bytes) X(tx_zc) X(tx_partial) X(tx_dropped)       \
+	X(bad_slots) X(accepted) X(accept_dropped) X(closed) X(resets)     \
+	X(errors) X(pool_empty) X(ring_full) X(rx_stalls) X(bufs_total)    \
+	X(bufs_in_use) X(bufs_in_use_max) X(bufs_idle) X(conns)            \
+	X(conns_max)
+
 /* Print the port's counters as "prog: stats key=value ...". */
 void util_print_stats(FILE *f, const char *prog, struct sm_port *port);
+/* The same for counters st of ports on engine e (summed workers). */
+void util_print_stats_of(FILE *f, const char *prog, enum sm_engine e,
+			 const struct sm_stats *st);
 
 #endif

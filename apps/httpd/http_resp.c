@@ -16,8 +16,9 @@
 
 const char *http_date(time_t now)
 {
-	static char buf[64];
-	static time_t last = -1;
+	/* Per thread: each worker keeps its own (sm-httpd -t N). */
+	static __thread char buf[64];
+	static __thread time_t last = -1;
 	struct tm tm;
 
 	if (now != last) {

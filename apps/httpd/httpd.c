@@ -5,8 +5,8 @@
  * Requests are parsed in place in the RX buffers (a head split across
  * buffers is gathered in the connection's input buffer first, by
  * server.c); responses are packed into TX slots by out.c.  Static files
- * are read with pread() straight into TX slot buffers.  One event loop,
- * either engine.  This file sets the server up; the per-connection code
+ * are read with pread() straight into TX slot buffers.  One event loop
+ * per worker thread (-t N), each over its own port, either engine.  This file sets the server up; the per-connection code
  * is in httpd_conn.c.
  */
 #include <errno.h>
@@ -21,56 +21,112 @@
 #include "server.h"
 #include "stackmap.h"
 #include "util.h"
+#include "workers.h"
 
-static volatile sig_atomic_t stop;
+static atomic_int stop;
 
 static void on_signal(int sig)
 {
 	(void)sig;
-	stop = 1;
+	atomic_store(&stop, 1);
+}
+
+/* One worker: its own server state over its own port. */
+static void *serve(void *arg)
+{
+	struct httpd *h = arg;
+	int ret = srv_run(&h->srv, &stop);
+
+	if (ret < 0) {
+		fprintf(stderr, "sm-httpd: sync: %s\n", strerror(-ret));
+		h->failed = true;
+		atomic_store(&stop, 1);
+	}
+	return NULL;
+}
+
+/* Worker i's server: the shared settings, its own port and caches. */
+static void worker_init(struct httpd *h, const struct httpd *proto,
+			struct sm_port *port, const struct opts *o)
+{
+	*h = *proto;
+	srv_init(&h->srv, port, &httpd_ops, h);
+	h->srv.send_timeout_ms = o->send_s * 1000ull;
+}
+
+static int setup(struct httpd *proto, const struct opts *o)
+{
+	memset(proto, 0, sizeof(*proto));
+	proto->fixed = o->fixed;
+	proto->idle_s = o->idle_s;
+	proto->header_s = o->header_s;
+	proto->rootfd = -1;
+	if (o->root && (proto->rootfd = open(o->root, O_RDONLY | O_DIRECTORY |
+					     O_CLOEXEC)) < 0) {
+		fprintf(stderr, "sm-httpd: %s: %s\n", o->root, strerror(errno));
+		return EX_NOINPUT;
+	}
+	if (proto->fixed >= 0 && !(proto->body = malloc((size_t)proto->fixed + 1)))
+		return EX_OSERR;
+	if (proto->body)
+		memset(proto->body, 'x', (size_t)proto->fixed);
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct sm_port *port = NULL;
-	struct httpd h;
+	static struct workers w;
+	struct httpd proto, *hs;
+	struct sm_stats st;
 	struct opts o;
-	int ret;
+	bool failed = false;
+	int ret, i;
 
-	memset(&h, 0, sizeof(h));
 	if (httpd_parse_opts(argc, argv, &o) < 0)
 		return EX_USAGE;
-	h.fixed = o.fixed;
-	h.idle_s = o.idle_s;
-	h.header_s = o.header_s;
-	h.rootfd = -1;
-	if (o.root && (h.rootfd = open(o.root, O_RDONLY | O_DIRECTORY |
-				       O_CLOEXEC)) < 0) {
-		fprintf(stderr, "sm-httpd: %s: %s\n", o.root, strerror(errno));
-		return EX_NOINPUT;
+	w.n = o.threads;
+	if (o.cpus && workers_parse_cpus(&w, o.cpus) < 0)
+		return EX_USAGE;
+	if (o.cfg.ifname && w.n > 1) {
+		fprintf(stderr, "sm-httpd: --nic with more than one thread: "
+			"a port per NIC queue is not built yet\n");
+		return EX_USAGE;
 	}
-	if (h.fixed >= 0 && !(h.body = malloc((size_t)h.fixed + 1)))
+	ret = setup(&proto, &o);
+	if (ret)
+		return ret;
+	hs = calloc((size_t)w.n, sizeof(*hs));
+	if (!hs)
 		return EX_OSERR;
-	if (h.body)
-		memset(h.body, 'x', (size_t)h.fixed);
 	util_signals(on_signal);
-	ret = util_serve("sm-httpd", o.addr, &o.port, &o.cfg, o.port_file,
-			 &port);
+	ret = workers_open(&w, "sm-httpd", o.addr, &o.port, &o.cfg,
+			   o.port_file);
 	if (ret)
 		return ret;
 	if (o.verbose)
-		fprintf(stderr, "sm-httpd: %s engine, [%s]:%d, %s\n",
-			sm_engine_name(sm_engine(port)), o.addr, o.port,
-			o.root ? o.root : "fixed response");
-	srv_init(&h.srv, port, &httpd_ops, &h);
-	h.srv.send_timeout_ms = o.send_s * 1000ull;
-	ret = srv_run(&h.srv, &stop);
-	if (ret < 0)
-		fprintf(stderr, "sm-httpd: sync: %s\n", strerror(-ret));
-	util_print_stats(stderr, "sm-httpd", port);
-	srv_print_stats(stderr, "sm-httpd", &h.srv);
-	srv_fini(&h.srv);
-	sm_close(port);
-	free(h.body);
-	return ret < 0 ? EX_SOFTWARE : 0;
+		fprintf(stderr, "sm-httpd: %s engine, [%s]:%d, %s, %d thread%s\n",
+			sm_engine_name(sm_engine(w.ports[0])), o.addr, o.port,
+			o.root ? o.root : "fixed response", w.n,
+			w.n > 1 ? "s" : "");
+	for (i = 0; i < w.n; i++)
+		worker_init(&hs[i], &proto, w.ports[i], &o);
+	workers_run(&w, "sm-httpd", serve, hs, sizeof(*hs));
+	workers_print(&w, stderr, "sm-httpd");
+	workers_stats(&w, &st);
+	util_print_stats_of(stderr, "sm-httpd", sm_engine(w.ports[0]), &st);
+	for (i = 0; i < w.n; i++) {
+		if (i) {
+			hs[0].srv.send_timeouts += hs[i].srv.send_timeouts;
+			hs[0].srv.pool_resets += hs[i].srv.pool_resets;
+			hs[0].srv.total += hs[i].srv.total;
+		}
+		failed |= hs[i].failed;
+	}
+	srv_print_stats(stderr, "sm-httpd", &hs[0].srv);
+	for (i = 0; i < w.n; i++)
+		srv_fini(&hs[i].srv);
+	workers_close(&w);
+	free(proto.body);
+	free(hs);
+	return failed ? EX_SOFTWARE : 0;
 }

@@ -13,7 +13,8 @@ struct httpd {
 	struct srv srv;
 	int rootfd;
 	long fixed;                /* --fixed body size, -1 = serve files */
-	char *body;                /* the fixed body */
+	char *body;                /* the fixed body (shared, read only) */
+	bool failed;               /* this worker's sync failed */
 	unsigned idle_s, header_s;
 	/* The fixed response's head, per [HTTP minor][keep-alive], valid
 	 * for the second it was made in (its Date line changes with it). */
@@ -28,7 +29,8 @@ struct httpd {
 extern const struct srv_ops httpd_ops;
 
 struct opts {
-	const char *addr, *root, *port_file;
+	const char *addr, *root, *port_file, *cpus;
+	int threads;               /* worker threads (ports) */
 	int port, verbose;
 	long fixed;                /* body size, -1 = serve root */
 	unsigned idle_s, header_s, send_s;

@@ -36,6 +36,12 @@ static void usage(FILE *f)
 "      --send-timeout S   reset a connection whose client took none of its\n"
 "                         answers for S seconds (default 60; 0 = never)\n"
 "  -P, --port-file FILE   write the bound port to FILE once listening\n"
+"  -t, --threads N        worker threads, each with its own port and\n"
+"                         listener in one SO_REUSEPORT group (default 1;\n"
+"                         auto = one per online CPU)\n"
+"      --cpus LIST        pin worker i to the i-th CPU of LIST (0-3,6)\n"
+"                         and give it the connections whose packets that\n"
+"                         CPU receives (a reuseport BPF program)\n"
 UTIL_NIC_HELP
 "  -v, --verbose          print the engine and address at start\n"
 "  -h, --help             this help\n"
@@ -52,7 +58,7 @@ UTIL_NIC_HELP
 
 int httpd_parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { O_FIXED = 256, O_IDLE, O_HEADER, O_SEND };
+	enum { O_FIXED = 256, O_IDLE, O_HEADER, O_SEND, O_CPUS };
 	static const struct option lo[] = {
 		{ "root", required_argument, NULL, 'r' },
 		{ "fixed", required_argument, NULL, O_FIXED },
@@ -66,6 +72,8 @@ int httpd_parse_opts(int argc, char **argv, struct opts *o)
 		{ "header-timeout", required_argument, NULL, O_HEADER },
 		{ "send-timeout", required_argument, NULL, O_SEND },
 		{ "port-file", required_argument, NULL, 'P' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "cpus", required_argument, NULL, O_CPUS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		UTIL_LONGOPTS,
@@ -80,8 +88,9 @@ int httpd_parse_opts(int argc, char **argv, struct opts *o)
 	o->idle_s = 60;
 	o->header_s = 10;
 	o->send_s = 60;
+	o->threads = 1;
 	sm_config_init(&o->cfg);
-	while ((ch = getopt_long(argc, argv, "r:p:l:e:c:b:s:P:vh", lo,
+	while ((ch = getopt_long(argc, argv, "r:p:l:e:c:b:s:P:t:vh", lo,
 				 NULL)) != -1) {
 		int r = util_sm_opt(ch, optarg, &o->cfg);
 
@@ -101,6 +110,8 @@ int httpd_parse_opts(int argc, char **argv, struct opts *o)
 		case O_HEADER: o->header_s = (unsigned)util_num(optarg, 1, 86400); break;
 		case O_SEND: o->send_s = (unsigned)util_num(optarg, 0, 86400); break;
 		case 'P': o->port_file = optarg; break;
+		case 't': o->threads = util_threads(optarg); break;
+		case O_CPUS: o->cpus = optarg; break;
 		case 'v': o->verbose = 1; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;

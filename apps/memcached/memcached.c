@@ -23,38 +23,47 @@
 #include "server.h"
 #include "stackmap.h"
 #include "util.h"
+#include "workers.h"
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-/* "stats" ends with the datapath counters, as STAT sm_<name>. */
+/* "stats" ends with the datapath counters, as STAT sm_<name>, summed
+ * over the workers: the asking worker's live, the others' as of their
+ * last tick (a worker's port is read only by its own thread).  Runs
+ * under the shared lock, inside a command. */
 static void stats_cb(void *arg, const struct mc_out *out)
 {
-	struct mcd *m = arg;
-	struct sm_port *port = m->srv.port;
-	struct sm_stats st;
+	struct mcd_shared *sh = arg;
+	struct sm_stats st, one;
+	uint64_t send_timeouts = 0, pool_resets = 0;
+	int i;
 
-	sm_stats(port, &st);
-	mc_stat_printf(out, "sm_engine", "%s", sm_engine_name(sm_engine(port)));
-#define S(f) mc_stat_printf(out, "sm_" #f, "%" PRIu64, (uint64_t)st.f)
-	S(syncs); S(work_syncs); S(syscalls);
-	S(rx_slots); S(rx_bytes); S(tx_slots); S(tx_bytes); S(tx_zc);
-	S(tx_partial); S(tx_dropped); S(bad_slots); S(accepted);
-	S(accept_dropped); S(closed); S(resets); S(errors); S(pool_empty);
-	S(ring_full); S(rx_stalls); S(bufs_total); S(bufs_in_use);
-	S(bufs_in_use_max); S(bufs_idle); S(conns); S(conns_max);
-#undef S
-	mc_stat_printf(out, "sm_send_timeouts", "%" PRIu64, m->srv.send_timeouts);
-	mc_stat_printf(out, "sm_pool_resets", "%" PRIu64, m->srv.pool_resets);
+	memset(&st, 0, sizeof(st));
+	for (i = 0; i < sh->nworkers; i++) {
+		struct mcd *m = &sh->workers[i];
+
+		if (m == mcd_self || !sh->threaded) {
+			sm_stats(m->srv.port, &one);
+			send_timeouts += m->srv.send_timeouts;
+			pool_resets += m->srv.pool_resets;
+		} else {
+			one = m->snap;
+			send_timeouts += m->snap_send_timeouts;
+			pool_resets += m->snap_pool_resets;
+		}
+#define X(f) st.f += one.f;
+		UTIL_SM_COUNTERS(X)
+#undef X
+	}
+	mc_stat_printf(out, "sm_engine", "%s",
+		       sm_engine_name(sm_engine(sh->workers[0].srv.port)));
+#define X(f) mc_stat_printf(out, "sm_" #f, "%" PRIu64, (uint64_t)st.f);
+	UTIL_SM_COUNTERS(X)
+#undef X
+	mc_stat_printf(out, "sm_send_timeouts", "%" PRIu64, send_timeouts);
+	mc_stat_printf(out, "sm_pool_resets", "%" PRIu64, pool_resets);
 }
 
 struct opts {
-	const char *addr, *port_file;
+	const char *addr, *port_file, *cpus;
 	int port, udp, threads, verbose;
 	unsigned send_s;
 	long maxconns;
@@ -83,7 +92,10 @@ static void usage(FILE *f)
 "  -I, --max-item-size SIZE  largest item, bytes or with k/m (default 1m,\n"
 "                            1k..128m)\n"
 "  -U, --udp-port PORT       only 0: UDP is not served (memcached's default)\n"
-"  -t, --threads N           accepted for compatibility; one thread serves\n"
+"  -t, --threads N           worker threads, each with its own port and\n"
+"                            listener (one SO_REUSEPORT group), sharing\n"
+"                            one store (default 1; memcached's is 4;\n"
+"                            auto = one per online CPU)\n"
 "  -v, --verbose             more output (repeatable)\n"
 "  -h, --help                this help\n"
 "\n"
@@ -93,6 +105,9 @@ static void usage(FILE *f)
 "  -b, --bufs N              buffers in the pool (default 8192)\n"
 "  -s, --buf-size BYTES      bytes per buffer (default 2048)\n"
 "  -P, --port-file FILE      write the bound port to FILE once listening\n"
+"      --cpus LIST           pin worker i to the i-th CPU of LIST (0-3,6)\n"
+"                            and give it the connections whose packets\n"
+"                            that CPU receives (a reuseport BPF program)\n"
 "      --send-timeout S      reset a connection whose client took none of\n"
 "                            its answers for S seconds (default 60; 0 =\n"
 "                            never, as memcached)\n"
@@ -121,7 +136,7 @@ static size_t parse_size(const char *s)
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { O_SEND = 256 };
+	enum { O_SEND = 256, O_CPUS };
 	static const struct option lo[] = {
 		{ "port", required_argument, NULL, 'p' },
 		{ "listen", required_argument, NULL, 'l' },
@@ -136,6 +151,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "buf-size", required_argument, NULL, 's' },
 		{ "port-file", required_argument, NULL, 'P' },
 		{ "send-timeout", required_argument, NULL, O_SEND },
+		{ "cpus", required_argument, NULL, O_CPUS },
 		{ "help", no_argument, NULL, 'h' },
 		UTIL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -173,7 +189,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (util_num(optarg, 0, 65535) != 0)
 				return util_usage_error("UDP is not supported, -U must be 0", optarg);
 			break;
-		case 't': o->threads = (int)util_num(optarg, 1, 1024); break;
+		case 't': o->threads = util_threads(optarg); break;
+		case O_CPUS: o->cpus = optarg; break;
 		case 'v': o->verbose++; break;
 		case 'P': o->port_file = optarg; break;
 		case O_SEND: o->send_s = (unsigned)util_num(optarg, 0, 86400); break;
@@ -183,53 +200,119 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (optind < argc)
 		return util_usage_error("unexpected argument", argv[optind]);
-	o->cfg.max_conns = (uint32_t)o->maxconns + 1;  /* and the listener */
+	/* Each worker's port takes its share of -c, and its listener.  (The
+	 * kernel's hash does not split connections exactly: a port can
+	 * refuse before the whole server is at -c.) */
+	o->cfg.max_conns = (uint32_t)((o->maxconns + o->threads - 1) /
+				      o->threads) + 1;
 	return 0;
+}
+
+static atomic_int stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	atomic_store(&stop, 1);
+}
+
+static void *serve(void *arg)
+{
+	struct mcd *m = arg;
+	int ret = srv_run(&m->srv, &stop);
+
+	if (ret < 0) {
+		fprintf(stderr, "sm-memcached: sync: %s\n", strerror(-ret));
+		m->failed = true;
+		atomic_store(&stop, 1);
+	}
+	return NULL;
+}
+
+static void worker_init(struct mcd *m, struct mcd_shared *sh,
+			struct sm_port *port, const struct opts *o)
+{
+	m->sh = sh;
+	srv_init(&m->srv, port, &mcd_ops, m);
+	/* A client may pipeline a get of many large items: keep its input
+	 * and stop offering more only past a few items of output. */
+	m->srv.out_limit = 4 * o->item_max;
+	m->srv.send_timeout_ms = o->send_s * 1000ull;
+}
+
+/* The final counters, summed over the workers. */
+static bool report(struct workers *w, struct mcd_shared *sh)
+{
+	struct sm_stats st;
+	bool failed = false;
+	int i;
+
+	workers_print(w, stderr, "sm-memcached");
+	workers_stats(w, &st);
+	util_print_stats_of(stderr, "sm-memcached", sm_engine(w->ports[0]),
+			    &st);
+	for (i = 1; i < w->n; i++) {
+		sh->workers[0].srv.send_timeouts += sh->workers[i].srv.send_timeouts;
+		sh->workers[0].srv.pool_resets += sh->workers[i].srv.pool_resets;
+		sh->workers[0].srv.total += sh->workers[i].srv.total;
+	}
+	for (i = 0; i < w->n; i++)
+		failed |= sh->workers[i].failed;
+	srv_print_stats(stderr, "sm-memcached", &sh->workers[0].srv);
+	return failed;
 }
 
 int main(int argc, char **argv)
 {
-	struct sm_port *port = NULL;
-	struct mcd m;
+	static struct workers w;
+	static struct mcd_shared sh;
 	struct opts o;
-	int ret;
+	bool failed;
+	int ret, i;
 
-	memset(&m, 0, sizeof(m));
 	if (parse_opts(argc, argv, &o) < 0)
 		return EX_USAGE;
-	if (mc_store_init(&m.store, o.maxbytes, o.item_max) < 0) {
+	w.n = o.threads;
+	if (o.cpus && workers_parse_cpus(&w, o.cpus) < 0)
+		return EX_USAGE;
+	if (o.cfg.ifname && w.n > 1) {
+		fprintf(stderr, "sm-memcached: --nic with more than one "
+			"thread: a port per NIC queue is not built yet\n");
+		return EX_USAGE;
+	}
+	sh.workers = calloc((size_t)w.n, sizeof(*sh.workers));
+	if (!sh.workers || mc_store_init(&sh.store, o.maxbytes, o.item_max) < 0) {
 		fprintf(stderr, "sm-memcached: cannot allocate the store\n");
 		return EX_OSERR;
 	}
+	sh.nworkers = w.n;
+	sh.threaded = w.n > 1;
+	pthread_mutex_init(&sh.lock, NULL);
 	util_signals(on_signal);
-	ret = util_serve("sm-memcached", o.addr, &o.port, &o.cfg, o.port_file,
-			 &port);
+	ret = workers_open(&w, "sm-memcached", o.addr, &o.port, &o.cfg,
+			   o.port_file);
 	if (ret)
 		return ret;
-	m.info.maxconns = (int)o.maxconns;
-	m.info.tcpport = o.port;
-	m.info.threads = 1;
-	m.info.verbosity = o.verbose;
-	m.info.stats_cb = stats_cb;
-	m.info.stats_arg = &m;
+	sh.info.maxconns = (int)o.maxconns;
+	sh.info.tcpport = o.port;
+	sh.info.threads = w.n;
+	sh.info.verbosity = o.verbose;
+	sh.info.stats_cb = stats_cb;
+	sh.info.stats_arg = &sh;
 	if (o.verbose)
 		fprintf(stderr, "sm-memcached: %s engine, [%s]:%d, %zu MB, "
-			"items up to %zu bytes%s\n",
-			sm_engine_name(sm_engine(port)), o.addr, o.port,
-			o.maxbytes >> 20, o.item_max,
-			o.threads > 1 ? " (-t: one thread serves)" : "");
-	srv_init(&m.srv, port, &mcd_ops, &m);
-	/* A client may pipeline a get of many large items: keep its input
-	 * and stop offering more only past a few items of output. */
-	m.srv.out_limit = 4 * o.item_max;
-	m.srv.send_timeout_ms = o.send_s * 1000ull;
-	ret = srv_run(&m.srv, &stop);
-	if (ret < 0)
-		fprintf(stderr, "sm-memcached: sync: %s\n", strerror(-ret));
-	util_print_stats(stderr, "sm-memcached", port);
-	srv_print_stats(stderr, "sm-memcached", &m.srv);
-	srv_fini(&m.srv);
-	sm_close(port);
-	mc_store_destroy(&m.store);
-	return ret < 0 ? EX_SOFTWARE : 0;
+			"items up to %zu bytes, %d thread%s\n",
+			sm_engine_name(sm_engine(w.ports[0])), o.addr, o.port,
+			o.maxbytes >> 20, o.item_max, w.n, w.n > 1 ? "s" : "");
+	for (i = 0; i < w.n; i++)
+		worker_init(&sh.workers[i], &sh, w.ports[i], &o);
+	workers_run(&w, "sm-memcached", serve, sh.workers,
+		    sizeof(*sh.workers));
+	failed = report(&w, &sh);
+	for (i = 0; i < w.n; i++)
+		srv_fini(&sh.workers[i].srv);
+	workers_close(&w);
+	mc_store_destroy(&sh.store);
+	free(sh.workers);
+	return failed ? EX_SOFTWARE : 0;
 }

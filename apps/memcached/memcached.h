@@ -3,15 +3,43 @@
 #ifndef SM_MEMCACHED_H
 #define SM_MEMCACHED_H
 
+#include <pthread.h>
+#include <stdbool.h>
+
 #include "mc_proto.h"
 #include "server.h"
+#include "stackmap.h"
 
-/* The server: what mcd_ops' callbacks find in srv.app. */
-struct mcd {
-	struct srv srv;
+/* What the workers (-t N) share: the store and the server's info, and
+ * the lock that makes each command atomic across workers (memcached's
+ * meanings: CAS, incr, add races, one LRU and one -m limit).  The store
+ * itself is single-threaded (mc_store.h); the lock is taken around each
+ * command line, so no item pointer outlives it. */
+struct mcd_shared {
 	struct mc_store store;
 	struct mc_server info;
+	bool threaded;             /* more than one worker: lock */
+	pthread_mutex_t lock;
+	int nworkers;
+	struct mcd *workers;       /* for "stats": their counters */
 };
+
+/* One worker: what mcd_ops' callbacks find in srv.app. */
+struct mcd {
+	struct srv srv;
+	struct mcd_shared *sh;
+	/* The port's counters as of this worker's last tick (under the
+	 * lock): what "stats" in another worker adds up. */
+	struct sm_stats snap;
+	uint64_t snap_send_timeouts, snap_pool_resets;
+	bool failed;               /* this worker's sync failed */
+};
+
+/* The worker whose thread runs a command (for "stats"), or NULL. */
+extern __thread struct mcd *mcd_self;
+
+void mcd_lock(struct mcd_shared *sh);
+void mcd_unlock(struct mcd_shared *sh);
 
 /* The per-connection callbacks (memcached_conn.c), for srv_init(). */
 extern const struct srv_ops mcd_ops;

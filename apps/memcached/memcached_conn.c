@@ -28,6 +28,20 @@ struct sink {                      /* mc_out's context for one call */
 #define MC(c) (&((struct mconn *)(c))->mc)
 #define APP(s) ((struct mcd *)(s)->app)
 
+__thread struct mcd *mcd_self;
+
+void mcd_lock(struct mcd_shared *sh)
+{
+	if (sh->threaded)
+		pthread_mutex_lock(&sh->lock);
+}
+
+void mcd_unlock(struct mcd_shared *sh)
+{
+	if (sh->threaded)
+		pthread_mutex_unlock(&sh->lock);
+}
+
 static void sink_write(void *ctx, const void *data, size_t len)
 {
 	struct sink *k = ctx;
@@ -44,18 +58,40 @@ static bool sink_full(void *ctx)
 
 static void m_open(struct srv *s, int fd, struct srv_conn *c)
 {
+	struct mcd_shared *sh = APP(s)->sh;
+
 	(void)fd;
 	mc_conn_init(MC(c));
-	MC(c)->srv = &APP(s)->info;
-	APP(s)->info.curr_connections = s->curr;
-	APP(s)->info.total_connections = s->total;
+	MC(c)->srv = &sh->info;
+	mcd_lock(sh);
+	sh->info.curr_connections++;
+	sh->info.total_connections++;
+	mcd_unlock(sh);
 }
 
 static void m_release(struct srv *s, int fd, struct srv_conn *c)
 {
+	struct mcd_shared *sh = APP(s)->sh;
+
 	(void)fd;
+	mcd_lock(sh);
 	mc_conn_release(MC(c));
-	APP(s)->info.curr_connections = s->curr - 1;
+	sh->info.curr_connections--;
+	mcd_unlock(sh);
+}
+
+/* Once a second: publish this worker's counters for "stats". */
+static void m_tick(struct srv *s)
+{
+	struct mcd *m = APP(s);
+
+	if (!m->sh->threaded)
+		return;
+	mcd_lock(m->sh);
+	sm_stats(s->port, &m->snap);
+	m->snap_send_timeouts = s->send_timeouts;
+	m->snap_pool_resets = s->pool_resets;
+	mcd_unlock(m->sh);
 }
 
 /* Commands are offered one line at a time, so that a buffer of pipelined
@@ -73,7 +109,10 @@ static size_t m_input(struct srv *s, int fd, struct srv_conn *c,
 		const char *nl = memchr(buf + off, '\n', len - off);
 
 		want = nl ? (size_t)(nl - buf) + 1 - off : len - off;
-		n = mc_execute(&APP(s)->store, MC(c), buf + off, want, &out);
+		mcd_self = APP(s);
+		mcd_lock(APP(s)->sh);
+		n = mc_execute(&APP(s)->sh->store, MC(c), buf + off, want, &out);
+		mcd_unlock(APP(s)->sh);
 		if (n < 0) {  /* quit, or an error memcached closes on */
 			srv_close(s, fd, c);
 			return len;
@@ -90,4 +129,5 @@ const struct srv_ops mcd_ops = {
 	.on_open = m_open,
 	.on_input = m_input,
 	.on_release = m_release,
+	.on_tick = m_tick,
 };

@@ -81,6 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const size_t scales[] = { 1, 7, 61, 1021 };
 	static const int64_t steps[] = { 0, 1, 7, 86400 };
 	volatile unsigned sum = 0;
+	struct mcd_shared sh;
 	struct mcd m;
 	struct csim k;
 	size_t off = HDR, i = 0, n;
@@ -92,16 +93,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < HDR)
 		return 0;
 	memset(&m, 0, sizeof(m));
+	memset(&sh, 0, sizeof(sh));
+	m.sh = &sh;
+	sh.nworkers = 1;
+	sh.workers = &m;
 	clock_s = 1700000000;
-	CHECK(mc_store_init(&m.store, data[0] & 1 ? 16u << 10 : 1u << 20,
+	CHECK(mc_store_init(&sh.store, data[0] & 1 ? 16u << 10 : 1u << 20,
 			    ITEM_MAX) == 0);
-	mc_store_set_clock(&m.store, fuzz_clock, NULL);
-	m.store.started = clock_s;
-	m.info.maxconns = 16;
-	m.info.tcpport = 11211;
-	m.info.threads = 1;
-	m.info.stats_cb = stats_cb;
-	m.info.stats_arg = port;
+	mc_store_set_clock(&sh.store, fuzz_clock, NULL);
+	sh.store.started = clock_s;
+	sh.info.maxconns = 16;
+	sh.info.tcpport = 11211;
+	sh.info.threads = 1;
+	sh.info.stats_cb = stats_cb;
+	sh.info.stats_arg = port;
 	srv_init(&m.srv, port, &mcd_ops, &m);
 	m.srv.now_ms = now_ms;
 	m.srv.out_limit = data[0] & 0x40 ? 4096 : 4 * ITEM_MAX;
@@ -138,7 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		csim_eof(&k);
 	CHECK(csim_finish(&k, 1000));
 	srv_fini(&m.srv);
-	CHECK(m.store.mem_used <= m.store.maxbytes);
-	mc_store_destroy(&m.store);
+	CHECK(sh.store.mem_used <= sh.store.maxbytes);
+	mc_store_destroy(&sh.store);
 	return 0;
 }

@@ -116,7 +116,7 @@ static void test_concurrent_ports(void)
 struct acceptor {
 	struct sm_port *port;
 	atomic_int *stop;
-	int accepted;
+	atomic_int accepted;
 };
 
 /* Count (and close) the connections this port accepts, until *stop. */
@@ -130,7 +130,7 @@ static void *count_accepts(void *arg)
 		for (; !sm_ring_empty(rx); rx->head = rx->cur =
 		     sm_ring_next(rx, rx->head))
 			if (rx->slot[rx->head].flags & SM_F_ACCEPT) {
-				a->accepted++;
+				atomic_fetch_add(&a->accepted, 1);
 				t_send(a->port, rx->slot[rx->head].fd, "", 0,
 				       SM_F_CLOSE);
 			}
@@ -159,7 +159,7 @@ static void group_round(const int *cpus, int client_cpu, int nconn,
 	for (i = 0; i < 2; i++) {
 		a[i].port = t_open(NULL);
 		a[i].stop = &stop;
-		a[i].accepted = 0;
+		atomic_init(&a[i].accepted, 0);
 		T_EQ(sm_attach(a[i].port, fds[i]), 0);
 		T_EQ(pthread_create(&t[i], NULL, count_accepts, &a[i]), 0);
 	}
@@ -174,12 +174,12 @@ static void group_round(const int *cpus, int client_cpu, int nconn,
 		close(t_connect(port));
 	T_EQ(sched_setaffinity(0, sizeof(all), &all), 0);
 	for (uint64_t end = t_now_ms() + 5000; t_now_ms() < end &&
-	     a[0].accepted + a[1].accepted < nconn; )
+	     atomic_load(&a[0].accepted) + atomic_load(&a[1].accepted) < nconn; )
 		usleep(1000);
 	atomic_store(&stop, 1);
 	for (i = 0; i < 2; i++) {
 		T_EQ(pthread_join(t[i], NULL), 0);
-		got[i] = a[i].accepted;
+		got[i] = atomic_load(&a[i].accepted);
 		sm_close(a[i].port);
 	}
 	T_EQ(got[0] + got[1], nconn);

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* workers.c: a port per worker thread, listeners in one reuseport group. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "workers.h"
+
+/* The listeners: one plain socket for one worker (a second server on the
+ * same port then fails as it should), else a SO_REUSEPORT group. */
+static int listeners(struct workers *w, const char *addr, int *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int ret, i;
+
+	if (w->n == 1) {
+		w->lfds[0] = util_listen(addr, *port, port);
+		return w->lfds[0] < 0 ? w->lfds[0] : 0;
+	}
+	if (util_sockaddr(addr, *port, &ss, &len) < 0)
+		return -EINVAL;
+	ret = sm_listen_group((struct sockaddr *)&ss, len, 4096, w->n,
+			      w->ncpus >= w->n ? w->cpus : NULL, w->lfds);
+	if (ret < 0) {
+		for (i = 0; i < w->n; i++)
+			w->lfds[i] = -1;
+		return ret;
+	}
+	len = sizeof(ss);
+	if (getsockname(w->lfds[0], (struct sockaddr *)&ss, &len) == 0)
+		*port = ntohs(ss.ss_family == AF_INET6 ?
+			      ((struct sockaddr_in6 *)&ss)->sin6_port :
+			      ((struct sockaddr_in *)&ss)->sin_port);
+	return 0;
+}
+
+int workers_open(struct workers *w, const char *prog, const char *addr,
+		 int *port, const struct sm_config *cfg,
+		 const char *port_file)
+{
+	int i, ret;
+
+	for (i = 0; i < w->n; i++) {
+		w->ports[i] = NULL;
+		w->lfds[i] = -1;
+	}
+	ret = listeners(w, addr, port);
+	for (i = 0; ret == 0 && i < w->n; i++) {
+		ret = sm_open(&w->ports[i], cfg);
+		if (ret == 0 && (ret = sm_attach(w->ports[i], w->lfds[i])) == 0)
+			w->lfds[i] = -1;  /* the port's now */
+	}
+	if (ret < 0) {
+		fprintf(stderr, "%s: [%s]:%d%s%s: %s\n", prog, addr, *port,
+			cfg->ifname ? ", nic " : "",
+			cfg->ifname ? cfg->ifname : "", strerror(-ret));
+		for (i = 0; i < w->n; i++)
+			if (w->lfds[i] >= 0)
+				close(w->lfds[i]);
+		workers_close(w);
+		return EX_OSERR;
+	}
+	if (cfg->ifname) {
+		struct sm_stats st;
+
+		sm_stats(w->ports[0], &st);
+		if (!st.busy_poll || !st.napi_settings)
+			fprintf(stderr, "%s: nic %s: busy polling %s, NAPI "
+				"settings %s: %s\n", prog, cfg->ifname,
+				st.busy_poll ? "on" : "off",
+				st.napi_settings ? "applied" : "not applied",
+				strerror(-st.busy_poll_err));
+	}
+	if (port_file && util_write_port_file(port_file, *port) < 0) {
+		fprintf(stderr, "%s: cannot write %s\n", prog, port_file);
+		return EX_CANTCREAT;
+	}
+	return 0;
+}
+
+struct start {
+	struct workers *w;
+	int i;
+	const char *prog;
+	void *(*fn)(void *);
+	void *arg;
+};
+
+/* In the worker's thread: its name and CPU, then the app's loop. */
+static void *start(void *p)
+{
+	struct start *s = p;
+	char name[16];
+
+	snprintf(name, sizeof(name), "%.10s-%d", s->prog, s->i);
+	(void)pthread_setname_np(pthread_self(), name);
+	if (s->w->ncpus) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(s->w->cpus[s->i % s->w->ncpus], &set);
+		if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+			fprintf(stderr, "%s: worker %d: cannot run on CPU %d\n",
+				s->prog, s->i, s->w->cpus[s->i % s->w->ncpus]);
+	}
+	return s->fn(s->arg);
+}
+
+void workers_run(struct workers *w, const char *prog, void *(*fn)(void *),
+		 void *arg, size_t arg_size)
+{
+	struct start st[WORKERS_MAX];
+	pthread_t tid[WORKERS_MAX];
+	bool started[WORKERS_MAX] = { false };
+	int i;
+
+	for (i = 0; i < w->n; i++)
+		st[i] = (struct start){ w, i, prog, fn,
+					(char *)arg + (size_t)i * arg_size };
+	for (i = 1; i < w->n; i++) {
+		started[i] = pthread_create(&tid[i], NULL, start, &st[i]) == 0;
+		if (!started[i])  /* run it here after worker 0 instead */
+			fprintf(stderr, "%s: worker %d: no thread\n", prog, i);
+	}
+	start(&st[0]);
+	for (i = 1; i < w->n; i++)
+		if (started[i])
+			pthread_join(tid[i], NULL);
+}
+
+void workers_stats(const struct workers *w, struct sm_stats *st)
+{
+	struct sm_stats one;
+	int i;
+
+	sm_stats(w->ports[0], st);
+	for (i = 1; i < w->n; i++) {
+		sm_stats(w->ports[i], &one);
+#define X(name) st->name += one.name;
+		UTIL_SM_COUNTERS(X)
+#undef X
+	}
+}
+
+void workers_print(const struct workers *w, FILE *f, const char *prog)
+{
+	struct sm_stats st;
+	int i;
+
+	for (i = 0; w->n > 1 && i < w->n; i++) {
+		sm_stats(w->ports[i], &st);
+		fprintf(f, "%s: worker %d cpu=%d accepted=%llu rx_slots=%llu"
+			" tx_slots=%llu\n", prog, i,
+			w->ncpus ? w->cpus[i % w->ncpus] : -1,
+			(unsigned long long)st.accepted,
+			(unsigned long long)st.rx_slots,
+			(unsigned long long)st.tx_slots);
+	}
+}
+
+void workers_close(struct workers *w)
+{
+	int i;
+
+	for (i = 0; i < w->n; i++) {
+		sm_close(w->ports[i]);
+		w->ports[i] = NULL;
+	}
+}
+
+int workers_parse_cpus(struct workers *w, const char *list)
+{
+	const char *p = list;
+	char *end;
+	long a, b;
+
+	w->ncpus = 0;
+	while (*p) {
+		a = b = strtol(p, &end, 10);
+		if (end == p || a < 0 || a >= CPU_SETSIZE)
+			goto bad;
+		if (*end == '-') {
+			p = end + 1;
+			b = strtol(p, &end, 10);
+			if (end == p || b < a || b >= CPU_SETSIZE)
+				goto bad;
+		}
+		for (; a <= b; a++) {
+			if (w->ncpus == WORKERS_MAX)
+				goto bad;
+			w->cpus[w->ncpus++] = (int)a;
+		}
+		if (*end == ',' && end[1])
+			end++;
+		else if (*end)
+			goto bad;
+		p = end;
+	}
+	if (w->ncpus)
+		return 0;
+bad:
+	return util_usage_error("bad CPU list (expected e.g. 0-3,6)", list);
+}
