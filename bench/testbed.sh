@@ -6,6 +6,8 @@
 #   testbed.sh exec NAME server|client CMD...
 #                                        run CMD in that host's namespace,
 #                                        pinned to that host's CPU
+#   testbed.sh exec NAME server-all CMD... in the server's namespace, on
+#                                        every CPU (it pins its own threads)
 #   testbed.sh status [NAME]             show addresses, NAPI, pinning
 #
 # Two network namespaces, sm-srv-NAME (198.18.0.2) and sm-cli-NAME
@@ -17,6 +19,12 @@
 # machines: threaded NAPI, the server's kthread on CPU 1 and the client's
 # on CPU 0, like the processes that exec starts.  NAME defaults to "tb";
 # tests use a random one.  Needs root.
+#
+# TB_QUEUES=N (default 1) gives the veth pair N queues a side, each
+# receive queue with its own NAPI instance; the server's queue i has its
+# NAPI thread on CPU i (mod the CPU count), as a multi-queue NIC with one
+# queue per core, so that sm-httpd -t N --cpus 0-(N-1) --nic has a queue,
+# a NAPI and a core per worker.
 set -eu
 
 NAME=${2:-tb}
@@ -25,6 +33,8 @@ SRV_IF=sms-$NAME CLI_IF=smc-$NAME
 SRV_IP=198.18.0.2 CLI_IP=198.18.0.1
 SRV_CPU=1 CLI_CPU=0
 [ "$(nproc)" -ge 2 ] || SRV_CPU=0
+QUEUES=${TB_QUEUES:-1}
+SM_NIC=${SM_NIC:-$(dirname "$0")/../build/sm-nic}
 
 die() { echo "testbed: $*" >&2; exit 1; }
 
@@ -49,14 +59,31 @@ pin_napi() {
 	done
 }
 
-side_up() {  # ns ifname ip cpu
+# Pin the NAPI thread of each receive queue i of interface $2 (namespace
+# $1) to CPU i mod nproc; sm-nic maps queue to NAPI id to thread.
+pin_queues() {
+	[ -x "$SM_NIC" ] || die "TB_QUEUES needs $SM_NIC (make)"
+	ip netns exec "$1" "$SM_NIC" "$2" | awk '
+		$1 ~ /^[0-9]+$/ && NF >= 7 { pid[$1] = $3 }
+		$1 == "rx" && $2 == "queue" { q = $3; sub(":", "", q); napi[q] = $5 }
+		END { for (q in napi) print q, pid[napi[q]] }' |
+	while read -r q pid; do
+		taskset -pc $((q % $(nproc))) "$pid" >/dev/null
+	done
+}
+
+side_up() {  # ns ifname ip cpu [queues]
 	ip -n "$1" link set lo up
 	ip -n "$1" addr replace "$3/24" dev "$2"
 	ip -n "$1" link set "$2" up
 	ip netns exec "$1" ethtool -K "$2" gro on tso off gso off >/dev/null 2>&1 ||
 		die "ethtool -K $2 failed"
 	echo 1 | ip netns exec "$1" tee "/sys/class/net/$2/threaded" >/dev/null
-	pin_napi "$1" "$2" "$4"
+	if [ "${5:-1}" -gt 1 ]; then
+		pin_queues "$1" "$2"
+	else
+		pin_napi "$1" "$2" "$4"
+	fi
 }
 
 up() {
@@ -64,14 +91,16 @@ up() {
 	ip netns add "$SRV_NS" 2>/dev/null || true
 	ip netns add "$CLI_NS" 2>/dev/null || true
 	if ! ip -n "$SRV_NS" link show "$SRV_IF" >/dev/null 2>&1; then
-		ip link add "$SRV_IF" type veth peer name "$CLI_IF"
+		ip link add "$SRV_IF" numtxqueues "$QUEUES" numrxqueues "$QUEUES" \
+			type veth peer name "$CLI_IF" numtxqueues "$QUEUES" \
+			numrxqueues "$QUEUES"
 		ip link set "$SRV_IF" netns "$SRV_NS"
 		ip link set "$CLI_IF" netns "$CLI_NS"
 	fi
-	side_up "$SRV_NS" "$SRV_IF" "$SRV_IP" "$SRV_CPU"
+	side_up "$SRV_NS" "$SRV_IF" "$SRV_IP" "$SRV_CPU" "$QUEUES"
 	side_up "$CLI_NS" "$CLI_IF" "$CLI_IP" "$CLI_CPU"
 	echo "testbed $NAME: server $SRV_NS $SRV_IF $SRV_IP cpu $SRV_CPU," \
-	     "client $CLI_NS $CLI_IF $CLI_IP cpu $CLI_CPU"
+	     "client $CLI_NS $CLI_IF $CLI_IP cpu $CLI_CPU, $QUEUES queue(s)"
 }
 
 down() {
@@ -98,8 +127,9 @@ exec)
 	need_root
 	case $3 in
 	server) ns=$SRV_NS cpu=$SRV_CPU ;;
+	server-all) ns=$SRV_NS cpu=0-$(($(nproc) - 1)) ;;
 	client) ns=$CLI_NS cpu=$CLI_CPU ;;
-	*) die "exec: server or client, not '$3'" ;;
+	*) die "exec: server, server-all or client, not '$3'" ;;
 	esac
 	shift 3
 	exec ip netns exec "$ns" taskset -c "$cpu" "$@" ;;

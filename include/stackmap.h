@@ -203,6 +203,14 @@ struct sm_config {
 	int64_t napi_gro_flush_ns;     /* default 200000 (200 us) */
 	int64_t napi_irq_suspend_ns;   /* default 20000000 (20 ms) */
 	uint32_t flags;         /* reserved, 0 */
+	/* The NIC's RX queues this port owns: nic_queues of them from
+	 * nic_queue (the netdev family's QUEUE_GET maps each to its NAPI
+	 * instance, which the port alone busy-polls).  -1 (default): the
+	 * whole NIC.  Ports and processes may share a NIC: each NAPI
+	 * instance's original settings come back when its last user
+	 * closes or, after a crash, when the next user opens. */
+	int32_t nic_queue;
+	uint32_t nic_queues;    /* default 1 */
 };
 
 struct sm_stats {
@@ -268,6 +276,11 @@ int sm_nic_napis(const char *ifname, struct sm_napi_info *out, int max);
  * left open. */
 int sm_listen_group(const struct sockaddr *sa, socklen_t salen, int backlog,
 		    int n, const int *cpus, int *fds);
+
+/* The NAPI instance of RX queue `queue` of interface ifname: 0 and
+ * *napi_id, or -errno (-ENODEV no such interface, -ENOENT no such queue,
+ * -ENODATA no NAPI instance for it, -EOPNOTSUPP kernel too old). */
+int sm_nic_queue_napi(const char *ifname, uint32_t queue, uint32_t *napi_id);
 
 /* Fill cfg with the defaults. */
 void sm_config_init(struct sm_config *cfg);

@@ -65,6 +65,7 @@ struct epoll_params {
 #endif
 
 /* Linux 6.9-6.18 netdev family (include/uapi/linux/netdev.h). */
+#define SM_NETDEV_CMD_QUEUE_GET 10           /* 6.8 */
 #define SM_NETDEV_CMD_NAPI_GET 11
 #define SM_NETDEV_CMD_NAPI_SET 14
 enum {
@@ -76,6 +77,13 @@ enum {
 	SM_NETDEV_A_NAPI_GRO_FLUSH_TIMEOUT,     /* 6.13 */
 	SM_NETDEV_A_NAPI_IRQ_SUSPEND_TIMEOUT,   /* 6.13 */
 	SM_NETDEV_A_NAPI_THREADED,              /* 6.17 */
+};
+
+enum {
+	SM_NETDEV_A_QUEUE_ID = 1,
+	SM_NETDEV_A_QUEUE_IFINDEX,
+	SM_NETDEV_A_QUEUE_TYPE,                 /* 0 rx, 1 tx */
+	SM_NETDEV_A_QUEUE_NAPI_ID,
 };
 
 #ifndef SO_INCOMING_NAPI_ID

@@ -48,6 +48,8 @@ void sm_config_init(struct sm_config *cfg)
 	cfg->napi_defer_hard_irqs = 100;
 	cfg->napi_gro_flush_ns = 200000;
 	cfg->napi_irq_suspend_ns = 20000000;
+	cfg->nic_queue = -1;
+	cfg->nic_queues = 1;
 }
 
 const char *sm_engine_name(enum sm_engine engine)
@@ -98,6 +100,9 @@ static int config_check(const struct sm_config *c)
 	if (c->ifname && (!*c->ifname || strlen(c->ifname) >= 16))
 		return -EINVAL;
 	if (c->busy_poll_budget > 65535)
+		return -EINVAL;
+	if (c->nic_queue >= 0 && (!c->ifname || c->nic_queues < 1 ||
+				  c->nic_queues > SM__NAPI_MAX))
 		return -EINVAL;
 	if ((uint64_t)c->num_bufs * c->buf_size > (64ull << 30))
 		return -E2BIG;

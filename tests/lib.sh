@@ -24,7 +24,7 @@ t_testbed() {
 		command -v $t >/dev/null || t_skip "$t is not installed"
 	done
 	T_TB=t$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
-	bench/testbed.sh up "$T_TB" >/dev/null || t_fail "testbed up"
+	SM_NIC=$BUILD/sm-nic bench/testbed.sh up "$T_TB" >/dev/null || t_fail "testbed up"
 	TB="bench/testbed.sh exec $T_TB"
 	SRV_IF=sms-$T_TB SRV_NS=sm-srv-$T_TB
 	export SM_STATE_DIR=$T_DIR/state

@@ -54,14 +54,24 @@ int workers_open(struct workers *w, const char *prog, const char *addr,
 	}
 	ret = listeners(w, addr, port);
 	for (i = 0; ret == 0 && i < w->n; i++) {
-		ret = sm_open(&w->ports[i], cfg);
+		struct sm_config c = *cfg;
+
+		/* Many workers on a NIC: worker i owns RX queue i. */
+		if (cfg->ifname && w->n > 1) {
+			c.nic_queue = i;
+			c.nic_queues = 1;
+		}
+		ret = sm_open(&w->ports[i], &c);
 		if (ret == 0 && (ret = sm_attach(w->ports[i], w->lfds[i])) == 0)
 			w->lfds[i] = -1;  /* the port's now */
 	}
 	if (ret < 0) {
-		fprintf(stderr, "%s: [%s]:%d%s%s: %s\n", prog, addr, *port,
+		fprintf(stderr, "%s: [%s]:%d%s%s", prog, addr, *port,
 			cfg->ifname ? ", nic " : "",
-			cfg->ifname ? cfg->ifname : "", strerror(-ret));
+			cfg->ifname ? cfg->ifname : "");
+		if (cfg->ifname && w->n > 1)
+			fprintf(stderr, " queue %d (a queue per worker)", i - 1);
+		fprintf(stderr, ": %s\n", strerror(-ret));
 		for (i = 0; i < w->n; i++)
 			if (w->lfds[i] >= 0)
 				close(w->lfds[i]);
@@ -147,6 +157,7 @@ void workers_stats(const struct workers *w, struct sm_stats *st)
 #define X(name) st->name += one.name;
 		UTIL_SM_COUNTERS(X)
 #undef X
+		st->napi_foreign += one.napi_foreign;
 	}
 }
 
@@ -158,11 +169,17 @@ void workers_print(const struct workers *w, FILE *f, const char *prog)
 	for (i = 0; w->n > 1 && i < w->n; i++) {
 		sm_stats(w->ports[i], &st);
 		fprintf(f, "%s: worker %d cpu=%d accepted=%llu rx_slots=%llu"
-			" tx_slots=%llu\n", prog, i,
+			" tx_slots=%llu", prog, i,
 			w->ncpus ? w->cpus[i % w->ncpus] : -1,
 			(unsigned long long)st.accepted,
 			(unsigned long long)st.rx_slots,
 			(unsigned long long)st.tx_slots);
+		if (st.nic_ifindex)
+			fprintf(f, " napi_id=%u busy_poll=%d napi_foreign=%llu",
+				st.napi_count ? st.napi_ids[0] : 0,
+				st.busy_poll,
+				(unsigned long long)st.napi_foreign);
+		fputc('\n', f);
 	}
 }
 

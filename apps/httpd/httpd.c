@@ -87,11 +87,6 @@ int main(int argc, char **argv)
 	w.n = o.threads;
 	if (o.cpus && workers_parse_cpus(&w, o.cpus) < 0)
 		return EX_USAGE;
-	if (o.cfg.ifname && w.n > 1) {
-		fprintf(stderr, "sm-httpd: --nic with more than one thread: "
-			"a port per NIC queue is not built yet\n");
-		return EX_USAGE;
-	}
 	ret = setup(&proto, &o);
 	if (ret)
 		return ret;

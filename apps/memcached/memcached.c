@@ -275,11 +275,6 @@ int main(int argc, char **argv)
 	w.n = o.threads;
 	if (o.cpus && workers_parse_cpus(&w, o.cpus) < 0)
 		return EX_USAGE;
-	if (o.cfg.ifname && w.n > 1) {
-		fprintf(stderr, "sm-memcached: --nic with more than one "
-			"thread: a port per NIC queue is not built yet\n");
-		return EX_USAGE;
-	}
 	sh.workers = calloc((size_t)w.n, sizeof(*sh.workers));
 	if (!sh.workers || mc_store_init(&sh.store, o.maxbytes, o.item_max) < 0) {
 		fprintf(stderr, "sm-memcached: cannot allocate the store\n");

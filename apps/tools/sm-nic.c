@@ -67,7 +67,7 @@ int main(int argc, char **argv)
 	}
 	printf("%-22s %s (ifindex %u)\n", "interface", argv[1],
 	       if_nametoindex(argv[1]));
-	n = sm_nic_napis(argv[1], napi, 64);
+	n = sm_nic_napis(argv[1], napi, (int)(sizeof(napi) / sizeof(napi[0])));
 	if (n == -ENODEV) {
 		fprintf(stderr, "sm-nic: %s: no such interface\n", argv[1]);
 		return EX_UNAVAILABLE;
@@ -91,6 +91,13 @@ int main(int argc, char **argv)
 		print_val(napi[i].gro_flush_timeout, "ns");
 		print_val(napi[i].irq_suspend_timeout, "ns");
 		printf(" %8d\n", napi[i].threaded);
+	}
+	for (i = 0; n > 0; i++) {  /* RX queue -> NAPI (QUEUE_GET, 6.8) */
+		uint32_t id;
+
+		if (sm_nic_queue_napi(argv[1], (uint32_t)i, &id) < 0)
+			break;
+		printf("  rx queue %d: NAPI %u\n", i, id);
 	}
 	if (n == 0) {
 		printf("%-22s no: no NAPI instance (a veth has one only with GRO "

@@ -1,0 +1,63 @@
+# share_test: two processes on one NIC: opened and closed in both orders, and either killed with SIGKILL, the survivor keeps the port's NAPI settings while it runs and the NIC's original settings come back after the last one; a crash alone is repaired by the next open.
+. tests/lib.sh
+t_testbed
+orig=$(t_napi_vals)
+ours="100 200000ns 20000000ns"
+echo "original: $orig"
+start() {  # NAME: an sm-echo with the NIC, in the server namespace
+	t_start "$1" $TB server "$BUILD/sm-echo" -e "${SM_ENGINE:-uring}" -p 0 \
+		-l 198.18.0.2 --nic "$SRV_IF"
+	eval "PID_$1=$T_PID"
+}
+stop() {  # NAME [SIGNAL]
+	local pid
+	eval "pid=\$PID_$1"
+	kill -"${2:-TERM}" "$pid"; wait "$pid" 2>/dev/null
+}
+saved() { ls "$SM_STATE_DIR"/napi-*.saved 2>/dev/null | wc -l; }
+
+# 1. A, B; A goes first: B keeps the settings; B last restores.
+start a; start b
+t_expect "A and B open" "$ours" "$(t_napi_vals)"
+stop a
+t_expect "A closed, B runs" "$ours" "$(t_napi_vals)"
+stop b
+t_expect "both closed" "$orig" "$(t_napi_vals)"
+t_expect "state files left" 0 "$(saved)"
+grep -q 'napi_settings=1' "$T_DIR/b.err" || t_expect "B's stats" napi_settings=1 "$(grep nic "$T_DIR/b.err")"
+
+# 2. The other order.
+start a; start b
+stop b
+t_expect "B closed, A runs" "$ours" "$(t_napi_vals)"
+stop a
+t_expect "both closed again" "$orig" "$(t_napi_vals)"
+
+# 3. A killed while B runs: B keeps them, and B's close restores.
+start a; start b
+stop a KILL
+t_expect "A killed, B runs" "$ours" "$(t_napi_vals)"
+stop b
+t_expect "B closed after A's crash" "$orig" "$(t_napi_vals)"
+t_expect "state files after B" 0 "$(saved)"
+
+# 4. B killed while A runs, then A closes.
+start a; start b
+stop b KILL
+t_expect "B killed, A runs" "$ours" "$(t_napi_vals)"
+stop a
+t_expect "A closed after B's crash" "$orig" "$(t_napi_vals)"
+
+# 5. The last user killed: the crash's settings stay until the next open,
+# which takes the saved originals (not the crash's) and restores them.
+start a
+stop a KILL
+t_expect "after a lone crash (left as they were)" "$ours" "$(t_napi_vals)"
+t_expect "the crash's saved originals" 1 "$(saved)"
+start c
+stop c
+t_expect "repaired by the next open and close" "$orig" "$(t_napi_vals)"
+t_expect "state files after the repair" 0 "$(saved)"
+t_expect_end
+echo "every order and crash ended with $orig"
+exit 0
