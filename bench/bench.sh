@@ -101,9 +101,9 @@ server_cmd() {  # KIND -> the command line, port file in $OUT/port
 	ep-block)    echo "$B/ep-httpd -t -1 $sm $pf" ;;
 	ep-spin)     echo "$B/ep-httpd -t 0 $sm $pf" ;;
 	ep-busy)     echo "$B/ep-httpd -t -1 -B 50 $sm $pf" ;;
-	m-uring)     echo "$B/sm-memcached -m 1024 -c 4096 -e uring $sm $pf" ;;
-	m-uring-nic) echo "$B/sm-memcached -m 1024 -c 4096 -e uring --nic $SRV_IF $sm $pf" ;;
-	m-epoll)     echo "$B/sm-memcached -m 1024 -c 4096 -e epoll $sm $pf" ;;
+	m-uring)     echo "$B/sm-memcached -t 1 -m 1024 -c 4096 -e uring $sm $pf" ;;
+	m-uring-nic) echo "$B/sm-memcached -t 1 -m 1024 -c 4096 -e uring --nic $SRV_IF $sm $pf" ;;
+	m-epoll)     echo "$B/sm-memcached -t 1 -m 1024 -c 4096 -e epoll $sm $pf" ;;
 	memcached)   echo "memcached -t 1 -U 0 -m 1024 -c 4096 -u root -p $PORT -l $SRV_IP" ;;
 	*) die "unknown server $1" ;;
 	esac

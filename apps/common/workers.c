@@ -42,11 +42,23 @@ static int listeners(struct workers *w, const char *addr, int *port)
 	return 0;
 }
 
+/* RX queues of ifname that have a NAPI instance we can name (0: none,
+ * or a kernel without QUEUE_GET). */
+static int nic_queues(const char *ifname)
+{
+	uint32_t id;
+	int q = 0;
+
+	while (q < 4096 && sm_nic_queue_napi(ifname, (uint32_t)q, &id) == 0)
+		q++;
+	return q;
+}
+
 int workers_open(struct workers *w, const char *prog, const char *addr,
 		 int *port, const struct sm_config *cfg,
 		 const char *port_file)
 {
-	int i, ret;
+	int i, ret, nq = cfg->ifname && w->n > 1 ? nic_queues(cfg->ifname) : 0;
 
 	for (i = 0; i < w->n; i++) {
 		w->ports[i] = NULL;
@@ -56,9 +68,10 @@ int workers_open(struct workers *w, const char *prog, const char *addr,
 	for (i = 0; ret == 0 && i < w->n; i++) {
 		struct sm_config c = *cfg;
 
-		/* Many workers on a NIC: worker i owns RX queue i. */
-		if (cfg->ifname && w->n > 1) {
-			c.nic_queue = i;
+		/* Many workers on a NIC: worker i owns RX queue i, or shares
+		 * queue i mod N with others when the NIC has fewer queues. */
+		if (nq > 0) {
+			c.nic_queue = i % nq;
 			c.nic_queues = 1;
 		}
 		ret = sm_open(&w->ports[i], &c);
@@ -69,8 +82,8 @@ int workers_open(struct workers *w, const char *prog, const char *addr,
 		fprintf(stderr, "%s: [%s]:%d%s%s", prog, addr, *port,
 			cfg->ifname ? ", nic " : "",
 			cfg->ifname ? cfg->ifname : "");
-		if (cfg->ifname && w->n > 1)
-			fprintf(stderr, " queue %d (a queue per worker)", i - 1);
+		if (nq > 0)
+			fprintf(stderr, " queue %d", (i - 1) % nq);
 		fprintf(stderr, ": %s\n", strerror(-ret));
 		for (i = 0; i < w->n; i++)
 			if (w->lfds[i] >= 0)

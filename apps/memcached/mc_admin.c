@@ -68,6 +68,7 @@ static void mc_stats_process(struct mc_ctx *x, const struct mc_out *o)
 	mc_stat_printf(o, "max_connections", "%d", srv ? srv->maxconns : 0);
 	mc_u64(o, "curr_connections", srv ? srv->curr_connections : 0);
 	mc_u64(o, "total_connections", srv ? srv->total_connections : 0);
+	mc_u64(o, "rejected_connections", srv ? srv->rejected_connections : 0);
 }
 
 static void mc_stats_commands(const struct mc_stats *s,

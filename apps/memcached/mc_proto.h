@@ -61,6 +61,7 @@ struct mc_out {
 struct mc_server {
 	uint64_t curr_connections;	/* kept up to date by the server */
 	uint64_t total_connections;
+	uint64_t rejected_connections;	/* over -c: told so and closed */
 	int maxconns;
 	int tcpport;
 	int threads;

@@ -87,15 +87,16 @@ static void usage(FILE *f)
 "  -p, --port PORT           TCP port (default 11211; 0 = any free port)\n"
 "  -l, --listen ADDR         IPv4 or IPv6 address (default ::, all)\n"
 "  -m, --memory-limit MB     item memory in megabytes (default 64)\n"
-"  -c, --conn-limit N        simultaneous connections (default 1024);\n"
-"                            more are accepted and closed at once\n"
+"  -c, --conn-limit N        simultaneous connections (default 1024), over\n"
+"                            all threads; one more is told \"ERROR Too many\n"
+"                            open connections\" and closed, as memcached\n"
 "  -I, --max-item-size SIZE  largest item, bytes or with k/m (default 1m,\n"
 "                            1k..128m)\n"
 "  -U, --udp-port PORT       only 0: UDP is not served (memcached's default)\n"
 "  -t, --threads N           worker threads, each with its own port and\n"
 "                            listener (one SO_REUSEPORT group), sharing\n"
-"                            one store (default 1; memcached's is 4;\n"
-"                            auto = one per online CPU)\n"
+"                            one store (default 4, as memcached; auto =\n"
+"                            one per online CPU)\n"
 "  -v, --verbose             more output (repeatable)\n"
 "  -h, --help                this help\n"
 "\n"
@@ -162,7 +163,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->addr = "::";
 	o->port = 11211;
 	o->maxconns = 1024;
-	o->threads = 1;
+	o->threads = 4;
 	o->maxbytes = 64u << 20;
 	o->item_max = 1u << 20;
 	o->send_s = 60;
@@ -200,11 +201,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (optind < argc)
 		return util_usage_error("unexpected argument", argv[optind]);
-	/* Each worker's port takes its share of -c, and its listener.  (The
-	 * kernel's hash does not split connections exactly: a port can
-	 * refuse before the whole server is at -c.) */
-	o->cfg.max_conns = (uint32_t)((o->maxconns + o->threads - 1) /
-				      o->threads) + 1;
+	/* -c is counted over all workers (memcached_conn.c), which tell a
+	 * connection over it so, as memcached does.  A port takes that
+	 * many, its listener, and room for 64 being told: past that, the
+	 * library closes new ones at once (accept_dropped). */
+	o->cfg.max_conns = (uint32_t)o->maxconns + 1 + 64;
 	return 0;
 }
 
@@ -259,6 +260,10 @@ static bool report(struct workers *w, struct mcd_shared *sh)
 	for (i = 0; i < w->n; i++)
 		failed |= sh->workers[i].failed;
 	srv_print_stats(stderr, "sm-memcached", &sh->workers[0].srv);
+	fprintf(stderr, "sm-memcached: mc threads=%d total_connections=%llu"
+		" rejected_connections=%llu\n", w->n,
+		(unsigned long long)sh->info.total_connections,
+		(unsigned long long)sh->info.rejected_connections);
 	return failed;
 }
 

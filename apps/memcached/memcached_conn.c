@@ -17,6 +17,7 @@
 struct mconn {
 	struct srv_conn sc;        /* first: the shared bookkeeping */
 	struct mc_conn mc;
+	bool rejected;             /* over -c: not counted as current */
 };
 
 struct sink {                      /* mc_out's context for one call */
@@ -60,13 +61,28 @@ static void m_open(struct srv *s, int fd, struct srv_conn *c)
 {
 	struct mcd_shared *sh = APP(s)->sh;
 
-	(void)fd;
+	bool over;
+
 	mc_conn_init(MC(c));
 	MC(c)->srv = &sh->info;
 	mcd_lock(sh);
-	sh->info.curr_connections++;
+	/* -c is the whole server's, over all workers: as memcached, the
+	 * connection over it is told so and closed. */
+	over = sh->info.maxconns > 0 &&
+	       sh->info.curr_connections >= (uint64_t)sh->info.maxconns;
+	if (over)
+		sh->info.rejected_connections++;
+	else
+		sh->info.curr_connections++;
 	sh->info.total_connections++;
 	mcd_unlock(sh);
+	if (over) {
+		static const char msg[] = "ERROR Too many open connections\r\n";
+
+		((struct mconn *)c)->rejected = true;
+		srv_write(s, fd, c, msg, sizeof(msg) - 1);
+		srv_close(s, fd, c);
+	}
 }
 
 static void m_release(struct srv *s, int fd, struct srv_conn *c)
@@ -75,8 +91,9 @@ static void m_release(struct srv *s, int fd, struct srv_conn *c)
 
 	(void)fd;
 	mcd_lock(sh);
+	if (!((struct mconn *)c)->rejected)
+		sh->info.curr_connections--;
 	mc_conn_release(MC(c));
-	sh->info.curr_connections--;
 	mcd_unlock(sh);
 }
 

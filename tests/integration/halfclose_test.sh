@@ -15,12 +15,13 @@ hc() {
 	printf '  %-40s %s\n' "$name" "${out#halfclose: }"
 }
 
-check_clean() {  # NAME: every buffer back, only the listener left
-	local inuse idle
+check_clean() {  # NAME: every buffer back, only the listeners left
+	local inuse idle threads
 	inuse=$(t_stat "$1" bufs_in_use) idle=$(t_stat "$1" bufs_idle)
+	threads=$(t_stat "$1" threads)  # a listener per worker
 	[ -n "$inuse" ] || t_fail "$1: no stats: $(cat "$T_DIR/$1.err")"
 	[ "$inuse" = "$idle" ] || t_fail "$1: $inuse buffers in use, $idle idle (leak)"
-	[ "$(t_stat "$1" conns)" = 1 ] || t_fail "$1: connections left open"
+	[ "$(t_stat "$1" conns)" = "${threads:-1}" ] || t_fail "$1: connections left open"
 	[ "$(t_stat "$1" bad_slots)" = 0 ] || t_fail "$1: bad slots"
 }
 

@@ -2,13 +2,13 @@
 . tests/lib.sh
 trap "" PIPE  # writes to refused connections fail, they must not kill us
 
-# check NAME LIMIT REQUEST EXPECT CMD...: open LIMIT+3 connections at
-# once.  EXPECT is the whole answer, or its first line for HTTP (whose
+# check NAME LIMIT COUNTER REQUEST EXPECT CMD...: open LIMIT+3
+# connections at once; the server's final COUNTER counts the refused.  EXPECT is the whole answer, or its first line for HTTP (whose
 # answer is then read whole: its length is learnt from a first request).
 check() {
-	local name=$1 limit=$2 req=$3 want=$4 i fd ok=0 closed=0 out len
+	local name=$1 limit=$2 counter=$3 req=$4 want=$5 i fd ok=0 closed=0 out len
 	local -a fds
-	shift 4
+	shift 5
 	# The answer's length, from a server of its own (no place taken).
 	t_start "$name" "$@"
 	exec {fd}<>"/dev/tcp/127.0.0.1/$T_PORT"
@@ -40,10 +40,24 @@ check() {
 	[ "${out:0:${#want}}" = "$want" ] || t_fail "$name: freed place not reused"
 	for fd in "${fds[@]}"; do exec {fd}<&- 2>/dev/null; done
 	t_stop "$name" "$T_PID"
-	[ "$(t_stat "$name" accept_dropped)" -ge 3 ] || t_fail "$name: refusals not counted"
+	[ "$(t_stat "$name" "$counter")" -ge 3 ] || t_fail "$name: refusals not counted ($counter)"
 	[ "$(t_stat "$name" bufs_in_use)" = "$(t_stat "$name" bufs_idle)" ] || t_fail "$name: buffers leaked"
 }
 
-check memcached 5 'version\r\n' 'VERSION' "$BUILD/sm-memcached" -p 0 -l 127.0.0.1
-check httpd 5 'GET / HTTP/1.1\r\nHost: h\r\n\r\n' 'HTTP/1.1 200 OK' "$BUILD/sm-httpd" --fixed 10 -p 0 -l 127.0.0.1
+# sm-memcached, as memcached: -c counts over all threads, and one more
+# connection is told "ERROR Too many open connections" and closed.
+for t in 1 4; do
+	check memcached 5 rejected_connections 'version\r\n' 'VERSION' \
+		"$BUILD/sm-memcached" -p 0 -l 127.0.0.1 -t $t
+done
+t_start mcmsg "$BUILD/sm-memcached" -p 0 -l 127.0.0.1 -c 1 -t 2
+exec {a}<>"/dev/tcp/127.0.0.1/$T_PORT"
+printf 'version\r\n' >&"$a"; read -r -t 2 line <&"$a"
+exec {b}<>"/dev/tcp/127.0.0.1/$T_PORT"
+out=$(timeout 2 cat <&"$b" | tr -d '\r')
+[ "$out" = "ERROR Too many open connections" ] || t_fail "over -c: got '$out'"
+exec {a}<&- {b}<&-
+t_stop mcmsg "$T_PID"
+echo "over -c: '$out'"
+check httpd 5 accept_dropped 'GET / HTTP/1.1\r\nHost: h\r\n\r\n' 'HTTP/1.1 200 OK' "$BUILD/sm-httpd" --fixed 10 -p 0 -l 127.0.0.1
 exit 0
