@@ -3,7 +3,7 @@
 #
 #   bench.sh [--quick | --demo] [--publish] [-o DIR] [-t TESTBED]
 #            [-b BUILD] [-r RUNS] [-d SECS] [-w WARMUP_SECS]
-#            [-x "1 2 3 4 5 v"] [-c "1 10 50 100 200 400"]
+#            [-x "1 2 3 4 5 v s"] [-c "1 10 50 100 200 400"]
 #
 # Experiments (docs/benchmarks.md has the method):
 #   1  HTTP, 1024-byte responses, concurrency sweep: sm-httpd on io_uring
@@ -17,6 +17,9 @@
 #   5  syscalls per request at 100 connections (perf counts every server
 #      the same way; CPU per request comes from experiments 1 and 2)
 #   v  validation: sm-load against wrk and memcaslap at the same points
+#   s  scaling: 1..K server threads, every server, requests/s and
+#      whole-machine CPU per request (bench/scale.sh, its own testbed
+#      with a queue per server thread)
 # The server runs in the server namespace pinned to CPU 1, the client in
 # the client namespace on CPU 0.  Runs are interleaved between servers
 # (A B C A B C); every run is one row of raw.csv with both cores' load.
@@ -29,7 +32,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 B=build OUT="" RUNS=3 SECS=5 WARM=1 MODE=full PUBLISH=0 TB=bench
-EXPS="1 2 3 4 5 v"
+EXPS="1 2 3 4 5 v s"
 CONCS="1 10 50 100 200 400"
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -333,6 +336,9 @@ for x in $EXPS; do
 	t0=$SECONDS
 	case $x in
 	1|2|3|4|5|v|demo) exp$x ;;
+	s) bench/scale.sh -o "$OUT" -b "$B" -r "$RUNS" -d "$SECS" -w "$WARM" \
+		-t "${TB}s" >"$OUT/log/scale.log" 2>&1 ||
+		die "scaling experiment: $(tail -n 5 "$OUT/log/scale.log")" ;;
 	*) die "unknown experiment $x" ;;
 	esac
 	echo "bench: experiment $x done in $((SECONDS - t0)) s"
@@ -351,5 +357,7 @@ elif [ "$PUBLISH" = 1 ]; then
 	mkdir -p docs/results
 	cp "$OUT"/summary.md "$OUT"/env.txt "$OUT"/raw.csv "$OUT"/exp[123].csv docs/results/
 	cp "$OUT"/exp[123].png docs/results/ 2>/dev/null || true
+	cp "$OUT"/scale.csv "$OUT"/scale.md docs/results/ 2>/dev/null || true
+	cp "$OUT"/scale.png docs/results/ 2>/dev/null || true
 	echo "bench: published to docs/results/"
 fi

@@ -278,6 +278,10 @@ END {
 	echo '```'
 	echo
 	cat "$D/summary.md.tmp"
+	if [ -s "$D/scale.md" ]; then
+		echo
+		cat "$D/scale.md"
+	fi
 } >"$D/summary.md"
 rm -f "$D/summary.md.tmp"
 echo "report: $D/summary.md"

@@ -6,8 +6,9 @@
 #   testbed.sh exec NAME server|client CMD...
 #                                        run CMD in that host's namespace,
 #                                        pinned to that host's CPU
-#   testbed.sh exec NAME server-all CMD... in the server's namespace, on
-#                                        every CPU (it pins its own threads)
+#   testbed.sh exec NAME server-all|client-all CMD...
+#                                        in that host's namespace, on every
+#                                        CPU (it pins its own threads)
 #   testbed.sh status [NAME]             show addresses, NAPI, pinning
 #
 # Two network namespaces, sm-srv-NAME (198.18.0.2) and sm-cli-NAME
@@ -22,9 +23,10 @@
 #
 # TB_QUEUES=N (default 1) gives the veth pair N queues a side, each
 # receive queue with its own NAPI instance; the server's queue i has its
-# NAPI thread on CPU i (mod the CPU count), as a multi-queue NIC with one
-# queue per core, so that sm-httpd -t N --cpus 0-(N-1) --nic has a queue,
-# a NAPI and a core per worker.
+# NAPI thread on CPU TB_SRV_CPU0 + i mod TB_SRV_NCPU (default: CPU i), as
+# a multi-queue NIC with one queue per core, so that sm-httpd -t N --cpus
+# 0-(N-1) --nic has a queue, a NAPI and a core per worker; the client's
+# on TB_CLI_CPU0 + i mod TB_CLI_NCPU (default: all on the client's CPU).
 set -eu
 
 NAME=${2:-tb}
@@ -60,7 +62,7 @@ pin_napi() {
 }
 
 # Pin the NAPI thread of each receive queue i of interface $2 (namespace
-# $1) to CPU i mod nproc; sm-nic maps queue to NAPI id to thread.
+# $1) to CPU $3 + i mod $4; sm-nic maps queue to NAPI id to thread.
 pin_queues() {
 	[ -x "$SM_NIC" ] || die "TB_QUEUES needs $SM_NIC (make)"
 	ip netns exec "$1" "$SM_NIC" "$2" | awk '
@@ -68,11 +70,11 @@ pin_queues() {
 		$1 == "rx" && $2 == "queue" { q = $3; sub(":", "", q); napi[q] = $5 }
 		END { for (q in napi) print q, pid[napi[q]] }' |
 	while read -r q pid; do
-		taskset -pc $((q % $(nproc))) "$pid" >/dev/null
+		taskset -pc $(($3 + q % $4)) "$pid" >/dev/null
 	done
 }
 
-side_up() {  # ns ifname ip cpu [queues]
+side_up() {  # ns ifname ip cpu [queues first-cpu cpus]
 	ip -n "$1" link set lo up
 	ip -n "$1" addr replace "$3/24" dev "$2"
 	ip -n "$1" link set "$2" up
@@ -80,7 +82,7 @@ side_up() {  # ns ifname ip cpu [queues]
 		die "ethtool -K $2 failed"
 	echo 1 | ip netns exec "$1" tee "/sys/class/net/$2/threaded" >/dev/null
 	if [ "${5:-1}" -gt 1 ]; then
-		pin_queues "$1" "$2"
+		pin_queues "$1" "$2" "$6" "$7"
 	else
 		pin_napi "$1" "$2" "$4"
 	fi
@@ -97,8 +99,10 @@ up() {
 		ip link set "$SRV_IF" netns "$SRV_NS"
 		ip link set "$CLI_IF" netns "$CLI_NS"
 	fi
-	side_up "$SRV_NS" "$SRV_IF" "$SRV_IP" "$SRV_CPU" "$QUEUES"
-	side_up "$CLI_NS" "$CLI_IF" "$CLI_IP" "$CLI_CPU"
+	side_up "$SRV_NS" "$SRV_IF" "$SRV_IP" "$SRV_CPU" "$QUEUES" \
+		"${TB_SRV_CPU0:-0}" "${TB_SRV_NCPU:-$(nproc)}"
+	side_up "$CLI_NS" "$CLI_IF" "$CLI_IP" "$CLI_CPU" "$QUEUES" \
+		"${TB_CLI_CPU0:-$CLI_CPU}" "${TB_CLI_NCPU:-1}"
 	echo "testbed $NAME: server $SRV_NS $SRV_IF $SRV_IP cpu $SRV_CPU," \
 	     "client $CLI_NS $CLI_IF $CLI_IP cpu $CLI_CPU, $QUEUES queue(s)"
 }
@@ -129,7 +133,8 @@ exec)
 	server) ns=$SRV_NS cpu=$SRV_CPU ;;
 	server-all) ns=$SRV_NS cpu=0-$(($(nproc) - 1)) ;;
 	client) ns=$CLI_NS cpu=$CLI_CPU ;;
-	*) die "exec: server, server-all or client, not '$3'" ;;
+	client-all) ns=$CLI_NS cpu=0-$(($(nproc) - 1)) ;;
+	*) die "exec: server, server-all, client or client-all, not '$3'" ;;
 	esac
 	shift 3
 	exec ip netns exec "$ns" taskset -c "$cpu" "$@" ;;

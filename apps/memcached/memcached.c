@@ -60,6 +60,8 @@ static void stats_cb(void *arg, const struct mc_out *out)
 #undef X
 	mc_stat_printf(out, "sm_send_timeouts", "%" PRIu64, send_timeouts);
 	mc_stat_printf(out, "sm_pool_resets", "%" PRIu64, pool_resets);
+	mc_stat_printf(out, "sm_store_lock_takes", "%" PRIu64, sh->lock_takes);
+	mc_stat_printf(out, "sm_store_lock_waits", "%" PRIu64, sh->lock_waits);
 }
 
 struct opts {
@@ -261,9 +263,12 @@ static bool report(struct workers *w, struct mcd_shared *sh)
 		failed |= sh->workers[i].failed;
 	srv_print_stats(stderr, "sm-memcached", &sh->workers[0].srv);
 	fprintf(stderr, "sm-memcached: mc threads=%d total_connections=%llu"
-		" rejected_connections=%llu\n", w->n,
+		" rejected_connections=%llu store_lock_takes=%llu"
+		" store_lock_waits=%llu\n", w->n,
 		(unsigned long long)sh->info.total_connections,
-		(unsigned long long)sh->info.rejected_connections);
+		(unsigned long long)sh->info.rejected_connections,
+		(unsigned long long)sh->lock_takes,
+		(unsigned long long)sh->lock_waits);
 	return failed;
 }
 

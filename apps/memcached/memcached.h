@@ -20,6 +20,7 @@ struct mcd_shared {
 	struct mc_server info;
 	bool threaded;             /* more than one worker: lock */
 	pthread_mutex_t lock;
+	uint64_t lock_takes, lock_waits; /* of them, found it held */
 	int nworkers;
 	struct mcd *workers;       /* for "stats": their counters */
 };

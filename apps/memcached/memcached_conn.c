@@ -33,8 +33,13 @@ __thread struct mcd *mcd_self;
 
 void mcd_lock(struct mcd_shared *sh)
 {
-	if (sh->threaded)
+	if (!sh->threaded)
+		return;
+	if (pthread_mutex_trylock(&sh->lock) != 0) {
 		pthread_mutex_lock(&sh->lock);
+		sh->lock_waits++;  /* contention, for stats */
+	}
+	sh->lock_takes++;
 }
 
 void mcd_unlock(struct mcd_shared *sh)

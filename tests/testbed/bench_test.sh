@@ -11,7 +11,7 @@ done
 name=b$(head -c 3 /dev/urandom | od -An -tx1 | tr -d ' \n')
 out=$T_DIR/bench
 bench/bench.sh --quick -t "$name" -b "$BUILD" -r 1 -d 0.3 -w 0.2 -c "1 10" \
-	-x "1 2 3 4 5 v" -o "$out" >"$T_DIR/bench.log" 2>&1 ||
+	-x "1 2 3 4 5 v s" -o "$out" >"$T_DIR/bench.log" 2>&1 ||
 	t_fail "bench.sh failed: $(tail -n 20 "$T_DIR/bench.log")"
 ip netns list | grep -q "sm-srv-$name" && t_fail "bench.sh left its testbed up"
 
@@ -37,7 +37,15 @@ rows 5 | awk -F, '$19 == "" || $19 <= 0 { print; bad = 1 } END { exit bad }' ||
 	t_fail "experiment 5: no syscall counts"
 [ "$(rows v | awk -F, '$3 == "wrk"' | wc -l)" -ge 2 ] ||
 	t_fail "validation: no wrk rows"
-for s in "## 1." "## 2." "## 3." "## 4." "## 5." "## Validation" "kernel:"; do
+# Scaling: 7 servers at every K from 1, each with requests, no server
+# left behind.
+k=$(awk -F, 'NR > 1 && $2 > k { k = $2 } END { print k + 0 }' "$out/scale.csv")
+[ "$k" -ge 1 ] || t_fail "scaling: no rows"
+[ "$(awk -F, 'NR > 1' "$out/scale.csv" | wc -l)" = $((7 * k)) ] || t_fail "scaling: rows: $(cat "$out/scale.csv")"
+awk -F, 'NR > 1 && ($4 <= 0 || $5 <= 0) { print; bad = 1 } END { exit bad }' "$out/scale.csv" ||
+	t_fail "scaling: runs without requests or CPU"
+ip netns list | grep -q "sm-srv-${name}s" && t_fail "scale.sh left its testbed up"
+for s in "## 1." "## 2." "## 3." "## 4." "## 5." "## Validation" "## Scaling" "kernel:"; do
 	grep -qF "$s" "$out/summary.md" || t_fail "summary.md lacks '$s'"
 done
 if command -v gnuplot >/dev/null; then
