@@ -30,10 +30,18 @@ static void *pool_map(size_t len, bool *huge)
 	}
 	*huge = false;
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
+	/* Ask for transparent huge pages before anything is faulted in:
+	 * populated first (MAP_POPULATE), the pool was all 4 KiB pages. */
 	(void)madvise(p, len, MADV_HUGEPAGE);
+	if (madvise(p, len, MADV_POPULATE_WRITE) < 0) {
+		size_t off;  /* before Linux 5.14: touch every page */
+
+		for (off = 0; off < len; off += 4096)
+			((volatile char *)p)[off] = 0;
+	}
 	return p;
 }
 

@@ -52,6 +52,60 @@ static void test_config(void)
 	T_ASSERT(!strcmp(sm_engine_name(SM_ENGINE_EPOLL), "epoll"));
 }
 
+/* The pool is backed by transparent huge pages when the system offers
+ * them ("madvise" or "always"): it must be advised before it is faulted
+ * in, or it is all 4 KiB pages. */
+static long vmstat(const char *name)
+{
+	char key[64];
+	long v, found = -1;
+	FILE *f = fopen("/proc/vmstat", "re");
+
+	while (f && fscanf(f, "%63s %ld", key, &v) == 2)
+		if (!strcmp(key, name))
+			found = v;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static void test_pool_thp(void)
+{
+	long fallback0 = vmstat("thp_fault_fallback");
+	struct sm_port *port = t_open(NULL);
+	uintptr_t a = (uintptr_t)sm_buf(port, 0), lo, hi;
+	char line[512], mode[128] = "";
+	long thp = -1;
+	bool in = false;
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
+
+	if (f) {
+		if (!fgets(mode, sizeof(mode), f))
+			mode[0] = 0;
+		fclose(f);
+	}
+	if (!strstr(mode, "[madvise]") && !strstr(mode, "[always]")) {
+		printf("pool THP not checked: transparent huge pages off\n");
+		sm_close(port);
+		return;
+	}
+	f = fopen("/proc/self/smaps", "re");
+	T_ASSERT(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+			in = a >= lo && a < hi;
+		else if (in && sscanf(line, "AnonHugePages: %ld kB", &thp) == 1)
+			break;
+	}
+	fclose(f);
+	printf("pool: %ld kB in transparent huge pages\n", thp);
+	/* The kernel may find no free 2 MiB page (fragmented memory): then
+	 * it says so in thp_fault_fallback, which the old code (4 KiB pages
+	 * faulted in before the advice) never made it do. */
+	T_ASSERT(thp > 0 || vmstat("thp_fault_fallback") > fallback0);
+	sm_close(port);
+}
+
 static void test_attach_errors(struct sm_port *port)
 {
 	int udp = socket(AF_INET, SOCK_DGRAM, 0), lport;
@@ -121,6 +175,7 @@ int main(void)
 
 	test_ring_helpers();
 	test_config();
+	test_pool_thp();
 	sm_config_init(&cfg);
 	cfg.num_bufs = 256;
 	cfg.ring_size = 64;
