@@ -140,8 +140,7 @@ static void ep_flush(struct sm_port *port, struct sm__conn *c)
 		while (r > 0) {
 			b = c->txq.head;
 			if ((size_t)r < p->meta[b].len) {
-				p->meta[b].off += (uint32_t)r;
-				p->meta[b].len -= (uint32_t)r;
+				sm__bufq_trim(p, &c->txq, (uint32_t)r);
 				break;
 			}
 			r -= p->meta[b].len;

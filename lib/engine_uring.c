@@ -574,8 +574,7 @@ static void on_send(struct sm_port *port, struct sm__conn *c, uint32_t b,
 			sent_buf_free(port, sm__tx_done(port, c));
 		} else {
 			/* Short: the rest of the chain is cancelled. */
-			p->meta[b].off += (uint32_t)res;
-			p->meta[b].len -= (uint32_t)res;
+			sm__bufq_trim(p, &c->txq, (uint32_t)res);
 			port->st.tx_partial++;
 		}
 	}

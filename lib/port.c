@@ -462,15 +462,8 @@ int sm_attach(struct sm_port *port, int fd)
 int64_t sm_tx_queued(struct sm_port *port, int fd)
 {
 	struct sm__conn *c = sm__conn_by_fd(port, fd);
-	struct sm__pool *p = &port->pool;
-	int64_t n = 0;
-	uint32_t b;
 
-	if (!c)
-		return -EBADF;
-	for (b = c->txq.head; b != SM__NONE; b = p->meta[b].next)
-		n += p->meta[b].len;
-	return n;
+	return c ? (int64_t)c->txq.bytes : -EBADF;
 }
 
 int sm_rx_pause(struct sm_port *port, int fd, int pause)

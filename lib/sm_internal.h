@@ -84,12 +84,14 @@ static inline void sm__pool_put(struct sm__pool *p, uint32_t idx)
 struct sm__bufq {
 	uint32_t head, tail;
 	uint32_t count;
+	uint64_t bytes;           /* sum of the buffers' meta len */
 };
 
 static inline void sm__bufq_init(struct sm__bufq *q)
 {
 	q->head = q->tail = SM__NONE;
 	q->count = 0;
+	q->bytes = 0;
 }
 
 static inline void sm__bufq_push(struct sm__pool *p, struct sm__bufq *q,
@@ -102,6 +104,7 @@ static inline void sm__bufq_push(struct sm__pool *p, struct sm__bufq *q,
 		p->meta[q->tail].next = idx;
 	q->tail = idx;
 	q->count++;
+	q->bytes += p->meta[idx].len;
 }
 
 static inline uint32_t sm__bufq_pop(struct sm__pool *p, struct sm__bufq *q)
@@ -114,7 +117,17 @@ static inline uint32_t sm__bufq_pop(struct sm__pool *p, struct sm__bufq *q)
 	if (q->head == SM__NONE)
 		q->tail = SM__NONE;
 	q->count--;
+	q->bytes -= p->meta[idx].len;
 	return idx;
+}
+
+/* The first n bytes of the head buffer are gone (a short send). */
+static inline void sm__bufq_trim(struct sm__pool *p, struct sm__bufq *q,
+				 uint32_t n)
+{
+	p->meta[q->head].off += n;
+	p->meta[q->head].len -= n;
+	q->bytes -= n;
 }
 
 /* Connection (attached socket) state bits. */
