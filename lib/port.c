@@ -817,6 +817,7 @@ static int bind_thread(struct sm_port *port)
 int sm_sync(struct sm_port *port, int timeout_ms)
 {
 	uint64_t before;
+	bool starved;
 	int ret;
 
 	/* Nothing else of the port is read before the thread is checked:
@@ -825,6 +826,8 @@ int sm_sync(struct sm_port *port, int timeout_ms)
 	if (ret < 0)
 		return ret;
 	before = port->st.rx_slots;
+	/* The app owns no TX slot and filled none: it waits for one. */
+	starved = sm_ring_empty(port->tx) && port->tx->head == port->tx_hwcur;
 	port->st.syncs++;
 	ret = rx_reclaim(port);
 	if (ret == 0)
@@ -833,6 +836,12 @@ int sm_sync(struct sm_port *port, int timeout_ms)
 		return ret;
 	/* Events waiting for ring room that the app just made: no sleep. */
 	port->nowait = port->pend.head != SM__NONE && !rx_ring_full(port);
+	/* A starved app that just gave buffers back (RX slots, sm_buf_put)
+	 * gets its TX slots now, not after the wait (step 5). */
+	if (starved && port->pool.nfree) {
+		tx_refill(port);
+		port->nowait |= !sm_ring_empty(port->tx);
+	}
 	port->ops->refill(port);
 	ret = port->ops->sync(port, timeout_ms);
 	pend_deliver(port);
