@@ -357,7 +357,7 @@ elif [ "$PUBLISH" = 1 ]; then
 	mkdir -p docs/results
 	cp "$OUT"/summary.md "$OUT"/env.txt "$OUT"/raw.csv "$OUT"/exp[123].csv docs/results/
 	cp "$OUT"/exp[123].png docs/results/ 2>/dev/null || true
-	cp "$OUT"/scale.csv "$OUT"/scale.md docs/results/ 2>/dev/null || true
+	cp "$OUT"/scale.csv "$OUT"/scale.md "$OUT"/scale.env docs/results/ 2>/dev/null || true
 	cp "$OUT"/scale.png docs/results/ 2>/dev/null || true
 	echo "bench: published to docs/results/"
 fi

@@ -3,6 +3,7 @@
 # whole-machine CPU per request at K = 1..KMAX server threads.
 #
 #   scale.sh -o DIR [-b BUILD] [-r RUNS] [-d SECS] [-w WARMUP] [-t TESTBED]
+#   scale.sh -o DIR --report     remake DIR's table and chart from its CSV
 #
 # Servers: sm-httpd (io_uring, io_uring + NIC, epoll) -t K, nginx with
 # worker_processes K (reuseport), sm-memcached (io_uring, epoll) -t K,
@@ -18,20 +19,72 @@
 # DIR/scale.md (and scale.png with gnuplot).  Needs root.
 set -eu
 cd "$(dirname "$0")/.."
-B=build OUT="" RUNS=3 SECS=5 WARM=1 TB=scale
+B=build OUT="" RUNS=3 SECS=5 WARM=1 TB=scale REPORT=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-o) OUT=$2; shift ;; -b) B=$2; shift ;; -r) RUNS=$2; shift ;;
 	-d) SECS=$2; shift ;; -w) WARM=$2; shift ;; -t) TB=$2; shift ;;
-	-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--report) REPORT=1 ;;
+	-h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "scale: unknown argument '$1'" >&2; exit 64 ;;
 	esac
 	shift
 done
 [ -n "$OUT" ] || { echo "scale: -o DIR is required" >&2; exit 64; }
 die() { echo "scale: $*" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || die "needs root (network namespaces)"
+CSV=$OUT/scale.csv
 
+# report: DIR/scale.md (medians over runs, CPU per request at K over
+# K = 1) and DIR/scale.png (medians, with every run as a point).
+MEDIANS='
+function isort(a, n,   i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t } }
+function med(s,   a, n) { n = split(s, a, " "); isort(a, n); return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+NR > 1 { k = $1 SUBSEP $2; R[k] = R[k] " " $4; C[k] = C[k] " " $5
+	if (!($1 in S)) { S[$1] = 1; O[++ns] = $1 } if ($2 > kmax) kmax = $2 }'
+report() {
+	local machine
+	read -r NCPU NCLI LAYOUT <"$OUT/scale.env"
+	machine=$(sed -n 2p "$OUT/scale.env")
+	awk -F, -v layout="$LAYOUT" -v ncli="$NCLI" -v ncpu="$NCPU" -v machine="$machine" "$MEDIANS"'
+END {
+	print "## Scaling: server threads (experiment s)\n"
+	if (machine != "") print "Machine: " machine ".\n"
+	if (layout == "shared")
+		print "**Client and server share all " ncpu " CPUs** (fewer than 4 CPUs): these points show that every thread serves and what CPU a request costs, not the curve; on a bigger machine the same command gives the client half the CPUs and K runs over the rest.\n"
+	else
+		print "Client on CPUs 0-" ncli - 1 ", server threads on the others.\n"
+	printf "| server |"; for (t = 1; t <= kmax; t++) printf " K=%d req/s | K=%d µs/req |", t, t
+	print " µs/req at K=" kmax " / K=1 |"
+	printf "|---|"; for (t = 1; t <= kmax; t++) printf "---:|---:|"; print "---:|"
+	for (i = 1; i <= ns; i++) { s = O[i]; printf "| %s |", s
+		for (t = 1; t <= kmax; t++) printf " %.1fk | %.2f |", med(R[s SUBSEP t]) / 1000, med(C[s SUBSEP t])
+		printf " %.2f |\n", med(C[s SUBSEP kmax]) / med(C[s SUBSEP 1]) }
+	print "\nµs/req: every core'"'"'s busy time (client, server, softirq, NAPI threads) over the requests, median of the runs."
+}' "$CSV" >"$OUT/scale.md"
+	command -v gnuplot >/dev/null || return 0
+	awk -F, "$MEDIANS"'
+END { for (i = 1; i <= ns; i++) for (t = 1; t <= kmax; t++) print O[i], t, med(R[O[i] SUBSEP t]) }' \
+		"$CSV" >"$OUT/scale-med.dat"
+	awk -F, 'NR > 1 { print $1, $2, $4 }' "$CSV" >"$OUT/scale-runs.dat"
+	gnuplot <<-EOF 2>/dev/null || true
+	set terminal pngcairo size 800,480 font ",11" noenhanced
+	set output "$OUT/scale.png"
+	set title "Requests/s by server threads, 100 connections ($LAYOUT CPUs)"
+	set xlabel "server threads"; set ylabel "k requests/s (median; points: runs)"
+	set xtics 1; set key outside; set offsets 0.1, 0.1, 0, 0
+	S = "h-uring h-uring-nic h-epoll nginx m-uring m-epoll memcached"
+	plot for [i=1:words(S)] "< grep '^".word(S,i)." ' $OUT/scale-med.dat" \
+		using 2:(\$3/1000) with linespoints lc i lw 2 title word(S,i), \
+	     for [i=1:words(S)] "< grep '^".word(S,i)." ' $OUT/scale-runs.dat" \
+		using 2:(\$3/1000) with points lc i pt 1 notitle
+	EOF
+}
+
+if [ "$REPORT" = 1 ]; then
+	report
+	exit 0
+fi
+[ "$(id -u)" -eq 0 ] || die "needs root (network namespaces)"
 NCPU=$(nproc)
 if [ "$NCPU" -ge 4 ]; then
 	NCLI=$((NCPU / 2)) KMAX=$((NCPU - NCPU / 2)) SRV0=$((NCPU / 2)) LAYOUT=separate
@@ -40,8 +93,11 @@ else
 fi
 SRV_IP=198.18.0.2 PORT=8080 SRV_IF=sms-$TB CONNS=100
 mkdir -p "$OUT/log"
-CSV=$OUT/scale.csv
 echo "server,threads,run,rps,machine_us_per_req,p99_us,layout" >"$CSV"
+{
+	echo "$NCPU $NCLI $LAYOUT"
+	echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $NCPU CPUs, Linux $(uname -r), $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+} >"$OUT/scale.env"
 TB_QUEUES=$KMAX TB_SRV_CPU0=$SRV0 TB_SRV_NCPU=$KMAX TB_CLI_CPU0=0 TB_CLI_NCPU=$NCLI \
 	SM_NIC=$B/sm-nic bench/testbed.sh up "$TB" >/dev/null
 SPID=""
@@ -133,35 +189,5 @@ for r in $(seq "$RUNS"); do
 	done
 done
 
-# The table: medians over runs, and CPU per request at K over K = 1.
-awk -F, -v layout="$LAYOUT" -v ncli="$NCLI" -v ncpu="$NCPU" '
-function isort(a, n,   i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t } }
-function med(s,   a, n) { n = split(s, a, " "); isort(a, n); return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
-NR > 1 { k = $1 SUBSEP $2; R[k] = R[k] " " $4; C[k] = C[k] " " $5
-	if (!($1 in S)) { S[$1] = 1; O[++ns] = $1 } if ($2 > kmax) kmax = $2 }
-END {
-	print "## Scaling: server threads (experiment s)\n"
-	if (layout == "shared")
-		print "**Client and server share all " ncpu " CPUs** (fewer than 4 CPUs): these points show that every thread serves and what CPU a request costs, not the curve; on a bigger machine the same command gives the client half the CPUs and K runs over the rest.\n"
-	else
-		print "Client on CPUs 0-" ncli - 1 ", server threads on the others.\n"
-	printf "| server |"; for (t = 1; t <= kmax; t++) printf " K=%d req/s | K=%d µs/req |", t, t
-	print " µs/req at K=" kmax " / K=1 |"
-	printf "|---|"; for (t = 1; t <= kmax; t++) printf "---:|---:|"; print "---:|"
-	for (i = 1; i <= ns; i++) { s = O[i]; printf "| %s |", s
-		for (t = 1; t <= kmax; t++) printf " %.1fk | %.2f |", med(R[s SUBSEP t]) / 1000, med(C[s SUBSEP t])
-		printf " %.2f |\n", med(C[s SUBSEP kmax]) / med(C[s SUBSEP 1]) }
-	print "\nµs/req: every core'"'"'s busy time (client, server, softirq, NAPI threads) over the requests, median of the runs."
-}' "$CSV" >"$OUT/scale.md"
-if command -v gnuplot >/dev/null; then
-	awk -F, 'NR > 1 { print $1, $2, $4 }' "$CSV" | sort -k1,1 -k2,2n >"$OUT/scale.dat"
-	gnuplot <<-EOF 2>/dev/null || true
-	set terminal pngcairo size 800,480 font ",11" noenhanced
-	set output "$OUT/scale.png"
-	set title "Requests/s by server threads ($LAYOUT CPUs), 100 connections"
-	set xlabel "server threads"; set ylabel "k requests/s (each run)"; set xtics 1; set key outside
-	plot for [s in "h-uring h-uring-nic h-epoll nginx m-uring m-epoll memcached"] \
-		"< grep '^".s." ' $OUT/scale.dat" using 2:(\$3/1000) with linespoints title s
-	EOF
-fi
+report
 cat "$OUT/scale.md"
