@@ -1,4 +1,4 @@
-# share_test: two processes on one NIC: opened and closed in both orders, and either killed with SIGKILL, the survivor keeps the port's NAPI settings while it runs and the NIC's original settings come back after the last one; a crash alone is repaired by the next open.
+# share_test: two processes on one NIC, and two ports in one process: opened and closed in both orders, and either killed with SIGKILL, the survivor keeps the port's NAPI settings while it runs and the NIC's original settings come back after the last one; a crash alone is repaired by the next open.
 . tests/lib.sh
 t_testbed
 orig=$(t_napi_vals)
@@ -58,6 +58,27 @@ start c
 stop c
 t_expect "repaired by the next open and close" "$orig" "$(t_napi_vals)"
 t_expect "state files after the repair" 0 "$(saved)"
+# 6. Two ports in one process (sm-httpd -t 2 on a one-queue NIC: both
+# workers poll queue 0) beside a process: each side's close keeps the
+# other's settings, a SIGKILL of the two-port process too.
+t_start h $TB server-all "$BUILD/sm-httpd" --fixed 64 -p 0 -l 198.18.0.2 -t 2 --nic "$SRV_IF"
+PID_h=$T_PID
+start a
+stop h
+t_expect "two-port process closed, A runs" "$ours" "$(t_napi_vals)"
+stop a
+t_expect "A closed after the two-port process" "$orig" "$(t_napi_vals)"
+start a
+t_start h $TB server-all "$BUILD/sm-httpd" --fixed 64 -p 0 -l 198.18.0.2 -t 2 --nic "$SRV_IF"
+PID_h=$T_PID
+stop a
+t_expect "A closed, the two-port process runs" "$ours" "$(t_napi_vals)"
+stop h KILL
+t_expect "the two-port process killed, alone" "$ours" "$(t_napi_vals)"
+start c
+stop c
+t_expect "repaired after the two-port process's crash" "$orig" "$(t_napi_vals)"
+t_expect "state files at the end" 0 "$(saved)"
 t_expect_end
 echo "every order and crash ended with $orig"
 exit 0
