@@ -47,11 +47,16 @@ for t in "$B"/tests/*_test; do
 		SM_ENGINE=$e run "$name[$e]" "$t"
 	done
 done
+# TEST_FAST=1 (make check-fast): the test binaries only, no scripts.
+scripts=true
+[ -n "${TEST_FAST:-}" ] && scripts=false
 for t in tests/unit/*_test.sh; do
+	$scripts || break
 	[ -f "$t" ] || continue
 	run "$(basename "$t" .sh)" bash "$t"
 done
 for t in tests/integration/*_test.sh tests/testbed/*_test.sh; do
+	$scripts || break
 	[ -f "$t" ] || continue
 	name=$(basename "$t" .sh)
 	for e in $ENGINES; do
