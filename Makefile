@@ -12,7 +12,7 @@
 #                      (default 120) under ASan/UBSan/LSan, then under
 #                      valgrind (tests/soak.sh; not part of make test)
 #   make bench         the paper's experiments on the testbed (root, about
-#                      25 minutes): tables and charts in docs/results/
+#                      30 minutes): tables and charts in docs/results/
 #   make bench-quick   the same in small (about 3 minutes), build/bench/
 #   make deps          install the Debian packages the build and tests need
 

@@ -261,15 +261,18 @@ static void drain_one(struct srv *s, int fd)
 
 void srv_drain(struct srv *s)
 {
-	size_t i, n = s->npend;
+	size_t i, n = s->npend, cap = s->pend_cap;
 	int *list = s->pend;
 
-	/* Conns that still wait are added to a fresh list. */
-	s->pend = NULL;
-	s->npend = s->pend_cap = 0;
+	/* Conns that still wait go on the other list (two lists swapped
+	 * every round: no allocation once they are grown). */
+	s->pend = s->pend_spare;
+	s->pend_cap = s->spare_cap;
+	s->npend = 0;
 	for (i = 0; i < n; i++)
 		drain_one(s, list[i]);
-	free(list);
+	s->pend_spare = list;
+	s->spare_cap = cap;
 }
 
 /* The close completes in srv_drain(), after the current callback: the
@@ -426,4 +429,5 @@ void srv_fini(struct srv *s)
 	}
 	free(s->conns);
 	free(s->pend);
+	free(s->pend_spare);
 }

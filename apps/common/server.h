@@ -70,6 +70,8 @@ struct srv {
 	size_t nconns;
 	int *pend;                 /* fds with output pending */
 	size_t npend, pend_cap;
+	int *pend_spare;           /* the other list: srv_drain() swaps */
+	size_t spare_cap;
 	uint64_t now_ms;
 	size_t in_max;             /* input kept per connection */
 	size_t out_limit;          /* queued output that pauses input, in
