@@ -535,7 +535,9 @@ static void on_recv(struct sm_port *port, struct ur *u, struct sm__conn *c,
 		   (c->flags & (SM__C_CLOSING | SM__C_PAUSED)))) {
 		sm__rx_event(port, c, SM_F_ERR, -res);
 	}
-	if (!(c->eng & UR_ARMED))
+	if (c->flags & SM__C_CLOSED)
+		maybe_release(port, c);  /* the close's cancel, or its last data */
+	else if (!(c->eng & UR_ARMED))
 		want_add(port, c);  /* re-armed unless done or closing */
 	(void)u;
 }

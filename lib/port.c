@@ -441,8 +441,15 @@ int sm_attach(struct sm_port *port, int fd)
 	len = sizeof(listening);
 	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0)
 		return -errno;
-	if (sm__conn_by_fd(port, fd))
+	c = sm__conn_by_fd(port, fd);
+	if (c && !(c->flags & SM__C_CLOSED))
 		return -EEXIST;
+	/* A record the library has closed, waiting for its last
+	 * completions: the kernel gave its number to this new socket, so
+	 * the number is the new socket's now (the record's release leaves
+	 * a mapping that is not its own alone). */
+	if (c)
+		port->fdmap[fd] = 0;
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
 		return -errno;
