@@ -43,6 +43,7 @@ enum ur_op { UR_ACCEPT = 1, UR_RECV, UR_SEND, UR_CLOSE, UR_CANCEL, UR_FDCLOSE };
 #define UR_ARMED   0x1   /* a multishot recv/accept is in the kernel */
 #define UR_STALLED 0x2   /* recv ended with -ENOBUFS */
 #define UR_CANCELING 0x4 /* a cancel of the recv was submitted */
+#define UR_SHORT   0x8   /* a short send broke the chain in flight */
 
 struct ur {
 	struct io_uring ring;
@@ -568,16 +569,22 @@ static void on_send(struct sm_port *port, struct sm__conn *c, uint32_t b,
 	}
 	if (cqe->flags & IORING_CQE_F_MORE)
 		p->meta[b].zc_refs++;  /* a notice will follow */
-	if (c->txq.head != b) {
+	if (res == -ECANCELED && (c->eng & UR_SHORT)) {
+		/* The rest of a chain that a short send broke: it stays
+		 * queued, and goes again from the first unsent byte. */
+	} else if (c->txq.head != b) {
 		res = -EIO;  /* cannot happen: completions follow the chain */
 	} else if (res >= 0) {
 		port->st.tx_bytes += (uint64_t)res;
 		if ((uint32_t)res >= p->meta[b].len) {
 			sent_buf_free(port, sm__tx_done(port, c));
 		} else {
-			/* Short: the rest of the chain is cancelled. */
+			/* Short (an error after some progress, whose errno
+			 * the resent rest will report): the rest of the
+			 * chain is cancelled. */
 			sm__bufq_trim(p, &c->txq, (uint32_t)res);
 			port->st.tx_partial++;
+			c->eng |= UR_SHORT;
 		}
 	}
 	if (res < 0 && (res != -ECANCELED || (c->flags & SM__C_TX_DEAD))) {
@@ -588,6 +595,8 @@ static void on_send(struct sm_port *port, struct sm__conn *c, uint32_t b,
 	}
 	c->tx_sent--;
 	c->inflight--;
+	if (c->tx_sent == 0)
+		c->eng &= ~UR_SHORT;
 	if (c->tx_sent == 0 && ((c->txq.count && !(c->flags & SM__C_TX_DEAD)) ||
 				(c->flags & SM__C_CLOSING)))
 		sm__txready(port, c);
