@@ -42,7 +42,7 @@ function med(s,   a, n) { n = split(s, a, " "); isort(a, n); return n % 2 ? a[(n
 NR > 1 { k = $1 SUBSEP $2; R[k] = R[k] " " $4; C[k] = C[k] " " $5
 	if (!($1 in S)) { S[$1] = 1; O[++ns] = $1 } if ($2 > kmax) kmax = $2 }'
 report() {
-	local machine
+	local machine dat
 	read -r NCPU NCLI LAYOUT <"$OUT/scale.env"
 	machine=$(sed -n 2p "$OUT/scale.env")
 	awk -F, -v layout="$LAYOUT" -v ncli="$NCLI" -v ncpu="$NCPU" -v machine="$machine" "$MEDIANS"'
@@ -62,10 +62,11 @@ END {
 	print "\nµs/req: every core'"'"'s busy time (client, server, softirq, NAPI threads) over the requests, median of the runs."
 }' "$CSV" >"$OUT/scale.md"
 	command -v gnuplot >/dev/null || return 0
+	dat=$(mktemp -d)
 	awk -F, "$MEDIANS"'
 END { for (i = 1; i <= ns; i++) for (t = 1; t <= kmax; t++) print O[i], t, med(R[O[i] SUBSEP t]) }' \
-		"$CSV" >"$OUT/scale-med.dat"
-	awk -F, 'NR > 1 { print $1, $2, $4 }' "$CSV" >"$OUT/scale-runs.dat"
+		"$CSV" >"$dat/med"
+	awk -F, 'NR > 1 { print $1, $2, $4 }' "$CSV" >"$dat/runs"
 	gnuplot <<-EOF 2>/dev/null || true
 	set terminal pngcairo size 800,480 font ",11" noenhanced
 	set output "$OUT/scale.png"
@@ -73,11 +74,12 @@ END { for (i = 1; i <= ns; i++) for (t = 1; t <= kmax; t++) print O[i], t, med(R
 	set xlabel "server threads"; set ylabel "k requests/s (median; points: runs)"
 	set xtics 1; set key outside; set offsets 0.1, 0.1, 0, 0
 	S = "h-uring h-uring-nic h-epoll nginx m-uring m-epoll memcached"
-	plot for [i=1:words(S)] "< grep '^".word(S,i)." ' $OUT/scale-med.dat" \
+	plot for [i=1:words(S)] "< grep '^".word(S,i)." ' $dat/med" \
 		using 2:(\$3/1000) with linespoints lc i lw 2 title word(S,i), \
-	     for [i=1:words(S)] "< grep '^".word(S,i)." ' $OUT/scale-runs.dat" \
+	     for [i=1:words(S)] "< grep '^".word(S,i)." ' $dat/runs" \
 		using 2:(\$3/1000) with points lc i pt 1 notitle
 	EOF
+	rm -rf "$dat"
 }
 
 if [ "$REPORT" = 1 ]; then
