@@ -116,7 +116,8 @@ struct sm_port;
 #define SM_F_ACCEPT       0x0001
 /* RX: the peer closed its side (no more data will come); len is 0. */
 #define SM_F_EOF          0x0002
-/* RX: the connection failed; err holds the errno; len is 0. */
+/* RX: the connection failed (or a listener cannot accept any more, e.g.
+ * EINVAL once shut down); err holds the errno; len is 0. */
 #define SM_F_ERR          0x0004
 /* TX: close the socket once all data queued before this slot, and this
  * slot's own data (len may be 0), has been sent. */

@@ -205,6 +205,10 @@ static void ep_accept(struct sm_port *port, struct sm__conn *l)
 				l->eng &= ~EP_READABLE;
 				return;
 			}
+			if (sm__accept_fatal(errno)) {
+				sm__rx_event(port, l, SM_F_ERR, errno);
+				return;  /* RX_DONE: not polled again */
+			}
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM) {
 				/* Retrying now would fail again: wait for a

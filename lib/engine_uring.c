@@ -494,6 +494,9 @@ static void on_accept(struct sm_port *port, struct ur *u, struct sm__conn *l,
 			sm__rx_event(port, c, SM_F_ACCEPT, 0);
 			want_add(port, c);
 		}
+	} else if (sm__accept_fatal(-cqe->res)) {
+		/* RX_DONE: arm_wanted leaves it alone from now on. */
+		sm__rx_event(port, l, SM_F_ERR, -cqe->res);
 	}
 	if (l->eng & UR_ARMED || l->flags & (SM__C_CLOSING | SM__C_CLOSED)) {
 		maybe_release(port, l);

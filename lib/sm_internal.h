@@ -6,6 +6,7 @@
 #ifndef SM_INTERNAL_H
 #define SM_INTERNAL_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -191,6 +192,16 @@ struct sm__engine_ops {
 	 * 0 or -errno. */
 	int (*bind)(struct sm_port *port);
 };
+
+/* An accept(2) error that every retry would get again (the listener is
+ * shut down or not one): the listener is reported failed (SM_F_ERR) and
+ * not polled again.  Others (ECONNABORTED, the network errors accept
+ * passes on, EMFILE...) are retried. */
+static inline bool sm__accept_fatal(int err)
+{
+	return err == EINVAL || err == EBADF || err == ENOTSOCK ||
+	       err == EFAULT;
+}
 
 extern const struct sm__engine_ops sm__engine_uring;
 extern const struct sm__engine_ops sm__engine_epoll;
