@@ -34,6 +34,7 @@ struct ep {
 	int epfd;
 	struct sm__clist rxready;   /* readable conns and busy listeners */
 	struct sm__clist paused;    /* listeners paused by EMFILE */
+	uint64_t paused_ms;         /* when the first of them was paused */
 	struct epoll_event ev[EP_EVENTS];
 };
 
@@ -149,18 +150,11 @@ static void ep_flush(struct sm_port *port, struct sm__conn *c)
 	}
 }
 
-static void ep_close_conn(struct sm_port *port, struct sm__conn *c)
+/* Listeners paused by EMFILE try to accept again. */
+static void resume_paused(struct sm_port *port, struct ep *e)
 {
-	struct ep *e = port->eng;
 	uint32_t i;
 
-	port->st.syscalls++;
-	close(c->fd);
-	c->flags |= SM__C_CLOSED;
-	/* On the ready list: released when popped from it. */
-	if (!(c->flags & SM__C_ON_RXREADY))
-		sm__conn_release(port, c);
-	/* An fd is free again: listeners paused by EMFILE may accept. */
 	for (i = e->paused.head; i != SM__NONE; ) {
 		struct sm__conn *l = sm__conn_at(port, i);
 
@@ -169,6 +163,20 @@ static void ep_close_conn(struct sm_port *port, struct sm__conn *c)
 		rxready_add(port, l);
 	}
 	sm__clist_init(&e->paused);
+}
+
+static void ep_close_conn(struct sm_port *port, struct sm__conn *c)
+{
+	struct ep *e = port->eng;
+
+	port->st.syscalls++;
+	close(c->fd);
+	c->flags |= SM__C_CLOSED;
+	/* On the ready list: released when popped from it. */
+	if (!(c->flags & SM__C_ON_RXREADY))
+		sm__conn_release(port, c);
+	/* An fd is free again: listeners paused by EMFILE may accept. */
+	resume_paused(port, e);
 }
 
 /* Submit: write queued output, close what the app closed. */
@@ -212,7 +220,10 @@ static void ep_accept(struct sm_port *port, struct sm__conn *l)
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM) {
 				/* Retrying now would fail again: wait for a
-				 * close (and keep the edge in mind). */
+				 * close or the retry (and keep the edge in
+				 * mind). */
+				if (e->paused.head == SM__NONE)
+					e->paused_ms = sm__mono_ms();
 				l->flags |= SM__C_ON_RXREADY;
 				SM__CLIST_PUSH(port, &e->paused, l, next_rx);
 				return;
@@ -338,6 +349,11 @@ static int ep_sync(struct sm_port *port, int timeout_ms)
 	bool work = port->txready.head != SM__NONE;
 	int n, i;
 
+	if (e->paused.head != SM__NONE &&
+	    sm__mono_ms() - e->paused_ms >= SM__PAUSE_RETRY_MS)
+		resume_paused(port, e);
+	if (e->paused.head != SM__NONE)
+		timeout_ms = sm__pause_timeout(timeout_ms);
 	ep_tx(port);
 	/* Sockets left readable only help if there is room and a buffer to
 	 * read into; otherwise sleep until sends free some (no spinning). */

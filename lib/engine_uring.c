@@ -57,6 +57,7 @@ struct ur {
 	bool backlog;           /* the SQ filled up: work left for next sync */
 	struct sm__clist want;  /* conns whose recv/accept must be armed */
 	struct sm__clist paused;/* listeners paused by EMFILE */
+	uint64_t paused_ms;     /* when the first of them was paused */
 };
 
 static inline uint64_t ud(enum ur_op op, uint32_t conn, uint32_t buf)
@@ -504,7 +505,10 @@ static void on_accept(struct sm_port *port, struct ur *u, struct sm__conn *l,
 	}
 	if (cqe->res == -EMFILE || cqe->res == -ENFILE ||
 	    cqe->res == -ENOBUFS || cqe->res == -ENOMEM) {
-		/* Re-arming now would fail at once: wait for a close. */
+		/* Re-arming now would fail at once: wait for a close, or
+		 * the retry (SM__PAUSE_RETRY_MS). */
+		if (u->paused.head == SM__NONE)
+			u->paused_ms = sm__mono_ms();
 		l->flags |= SM__C_ON_RXREADY;
 		SM__CLIST_PUSH(port, &u->paused, l, next_rx);
 		return;
@@ -645,6 +649,8 @@ static int ur_enter(struct sm_port *port, struct ur *u, int timeout_ms)
 	struct io_uring_cqe *cqe;
 	int ret;
 
+	if (u->paused.head != SM__NONE)
+		timeout_ms = sm__pause_timeout(timeout_ms);
 	if (port->nowait || u->backlog || io_uring_cq_ready(ring))
 		timeout_ms = 0;
 	if (timeout_ms == 0 && !pending && u->taskrun_flag &&
@@ -675,6 +681,9 @@ static int ur_sync(struct sm_port *port, int timeout_ms)
 	int ret;
 
 	u->backlog = false;
+	if (u->paused.head != SM__NONE &&
+	    sm__mono_ms() - u->paused_ms >= SM__PAUSE_RETRY_MS)
+		resume_paused(port, u);
 	ur_tx(port, u);
 	arm_wanted(port, u);
 	ret = ur_enter(port, u, timeout_ms);

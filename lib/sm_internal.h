@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "nic.h"
 #include "stackmap.h"
@@ -192,6 +193,26 @@ struct sm__engine_ops {
 	 * 0 or -errno. */
 	int (*bind)(struct sm_port *port);
 };
+
+/* A listener paused by EMFILE (and the like) is retried when one of the
+ * port's sockets closes, and at the latest this often: fds freed
+ * elsewhere in the process (a server's file fds) wake no one. */
+#define SM__PAUSE_RETRY_MS 100
+
+static inline uint64_t sm__mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);  /* vDSO: no system call */
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The wait of a sync with listeners paused: no longer than the retry. */
+static inline int sm__pause_timeout(int timeout_ms)
+{
+	return timeout_ms < 0 || timeout_ms > SM__PAUSE_RETRY_MS ?
+	       SM__PAUSE_RETRY_MS : timeout_ms;
+}
 
 /* An accept(2) error that every retry would get again (the listener is
  * shut down or not one): the listener is reported failed (SM_F_ERR) and
