@@ -52,6 +52,8 @@ struct ur {
 	uint32_t br_entries;
 	uint32_t lend_target;   /* buffers to keep lent to the kernel */
 	bool zc;                /* SEND_ZC from registered buffers works */
+	size_t fixed_len;       /* bytes per registered region: whole
+				 * buffers, at most UR_FIXED_MAX */
 	bool taskrun_flag;      /* the kernel flags pending task work */
 	bool disabled;          /* created disabled: ur_bind() enables it */
 	bool backlog;           /* the SQ filled up: work left for next sync */
@@ -218,10 +220,13 @@ static void fixed_setup(struct sm_port *port, struct ur *u)
 
 	if (!port->cfg.zc_threshold || !zc_supported(&u->ring))
 		return;
-	for (off = 0; off < p->map_len && n < 64; off += UR_FIXED_MAX, n++) {
+	/* Regions of whole buffers: a buffer across two regions could not
+	 * be named by one buf_index (its SEND_ZC failed with -EFAULT). */
+	u->fixed_len = UR_FIXED_MAX / p->buf_size * p->buf_size;
+	for (off = 0; off < p->map_len && n < 64; off += u->fixed_len, n++) {
 		iov[n].iov_base = p->base + off;
-		iov[n].iov_len = p->map_len - off < UR_FIXED_MAX ?
-				 p->map_len - off : UR_FIXED_MAX;
+		iov[n].iov_len = p->map_len - off < u->fixed_len ?
+				 p->map_len - off : u->fixed_len;
 	}
 	u->zc = off >= p->map_len &&
 		io_uring_register_buffers(&u->ring, iov, (unsigned)n) == 0;
@@ -384,7 +389,7 @@ static bool send_chain(struct sm_port *port, struct ur *u, struct sm__conn *c)
 			size_t at = (size_t)((uint8_t *)data - p->base);
 
 			io_uring_prep_send_zc_fixed(sqe, c->fd, data, len, fl,
-						    0, at / UR_FIXED_MAX);
+						    0, at / u->fixed_len);
 			port->st.tx_zc++;
 		} else {
 			io_uring_prep_send(sqe, c->fd, data, len, fl);
