@@ -316,7 +316,22 @@ static void ep_rx(struct sm_port *port)
 			ep_accept(port, c);
 			continue;
 		}
-		if (!ep_read(port, c) || (c->eng & EP_READABLE))
+		if (!ep_read(port, c)) {
+			/* Room or buffers ran out at c: the conns not reached
+			 * go first next time, c after them (round robin;
+			 * else the head of the list took the room every
+			 * round and the tail waited for ever). */
+			while (i != SM__NONE) {
+				struct sm__conn *o = sm__conn_at(port, i);
+
+				i = o->next_rx;
+				o->flags &= ~SM__C_ON_RXREADY;
+				rxready_add(port, o);
+			}
+			rxready_add(port, c);
+			break;
+		}
+		if (c->eng & EP_READABLE)
 			rxready_add(port, c);
 	}
 }

@@ -552,7 +552,9 @@ void sm__rx_data(struct sm_port *port, struct sm__conn *c, uint32_t buf,
 		sm__pool_put(p, buf);
 		return;
 	}
-	if (!(c->flags & SM__C_ON_PEND) && !rx_ring_full(port)) {
+	/* Straight into the ring only when nobody waits: else in line
+	 * behind those who do (fairness, see pend_deliver). */
+	if (port->pend.head == SM__NONE && !rx_ring_full(port)) {
 		p->meta[buf].owner = SM__OWN_APP;
 		rx_put(port, c->fd, buf, 0, len, 0, 0);
 		return;
@@ -588,7 +590,7 @@ void sm__rx_event(struct sm_port *port, struct sm__conn *c, uint16_t flag,
 		if (!sm__nic_owns(&port->nic, c->fd))
 			port->st.napi_foreign++;
 	}
-	if (!(c->flags & SM__C_ON_PEND) && !rx_ring_full(port)) {
+	if (port->pend.head == SM__NONE && !rx_ring_full(port)) {
 		rx_put(port, c->fd, SM_NO_BUF, 0, 0, flag, err);
 		return;
 	}
@@ -607,25 +609,35 @@ void sm__rx_event(struct sm_port *port, struct sm__conn *c, uint16_t flag,
 }
 
 /* Step 4: move waiting events of each conn, in order, into the ring. */
+/* Step 4, round robin: each waiting conn delivers up to SM__PEND_TURN
+ * slots, then goes to the back of the line if it has more.  With the
+ * rule that fresh data joins the line while anyone waits, a conn that
+ * had to wait is served within a few rounds however much the others
+ * receive. */
+#define SM__PEND_TURN 4
+
 static void pend_deliver(struct sm_port *port)
 {
 	struct sm__pool *p = &port->pool;
 	struct sm__conn *c;
-	uint32_t b;
+	uint32_t b, n;
 
 	while (port->pend.head != SM__NONE) {
 		c = &port->conns[port->pend.head];
+		n = 0;
 		if ((c->flags & SM__C_PEND_ACCEPT) && !rx_ring_full(port)) {
 			rx_put(port, c->fd, SM_NO_BUF, 0, 0, SM_F_ACCEPT, 0);
 			c->flags &= ~SM__C_PEND_ACCEPT;
 			port->npend--;
 		}
 		while (!(c->flags & SM__C_PEND_ACCEPT) && !rx_ring_full(port) &&
+		       n < SM__PEND_TURN &&
 		       (b = sm__bufq_pop(p, &c->rxq)) != SM__NONE) {
 			p->meta[b].owner = SM__OWN_APP;
 			rx_put(port, c->fd, b, p->meta[b].off, p->meta[b].len,
 			       0, 0);
 			port->npend--;
+			n++;
 		}
 		if (c->rxq.count == 0 && !(c->flags & SM__C_PEND_ACCEPT) &&
 		    (c->flags & (SM__C_PEND_EOF | SM__C_PEND_ERR)) &&
@@ -639,8 +651,16 @@ static void pend_deliver(struct sm_port *port)
 		}
 		if (c->flags & (SM__C_PEND_ACCEPT | SM__C_PEND_EOF |
 				SM__C_PEND_ERR) || c->rxq.count) {
-			port->st.ring_full++;
-			return;
+			if (rx_ring_full(port)) {
+				port->st.ring_full++;
+				return;
+			}
+			/* Its turn is over: to the back of the line. */
+			port->pend.head = c->next_pend;
+			if (port->pend.head == SM__NONE)
+				port->pend.tail = SM__NONE;
+			SM__CLIST_PUSH(port, &port->pend, c, next_pend);
+			continue;
 		}
 		port->pend.head = c->next_pend;
 		if (port->pend.head == SM__NONE)
