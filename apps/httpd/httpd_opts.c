@@ -28,7 +28,7 @@ static void usage(FILE *f)
 "  -e, --engine ENGINE    uring, epoll or auto (default auto; the\n"
 "                         environment variable SM_ENGINE overrides auto)\n"
 "  -c, --conns N          clients at most (default 65535)\n"
-"  -b, --bufs N           buffers in the pool (default 8192)\n"
+"  -b, --bufs N           buffers in each thread's pool (default 8192)\n"
 "  -s, --buf-size BYTES   bytes per buffer (default 2048)\n"
 "      --idle-timeout S   close a connection idle for S seconds (default 60)\n"
 "      --header-timeout S answer 408 when a request head takes longer than\n"

@@ -105,7 +105,7 @@ static void usage(FILE *f)
 "StackMap options:\n"
 "  -e, --engine ENGINE       uring, epoll or auto (default auto; the\n"
 "                            environment variable SM_ENGINE overrides auto)\n"
-"  -b, --bufs N              buffers in the pool (default 8192)\n"
+"  -b, --bufs N              buffers in each thread's pool (default 8192)\n"
 "  -s, --buf-size BYTES      bytes per buffer (default 2048)\n"
 "  -P, --port-file FILE      write the bound port to FILE once listening\n"
 "      --cpus LIST           pin worker i to the i-th CPU of LIST (0-3,6)\n"
