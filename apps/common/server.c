@@ -410,6 +410,13 @@ int srv_run(struct srv *s, atomic_int *stop)
 	return ret < 0 ? ret : 0;
 }
 
+void srv_stats_add(struct srv *to, const struct srv *from)
+{
+	to->send_timeouts += from->send_timeouts;
+	to->pool_resets += from->pool_resets;
+	to->total += from->total;
+}
+
 void srv_print_stats(FILE *f, const char *prog, const struct srv *s)
 {
 	fprintf(f, "%s: srv send_timeouts=%" PRIu64 " pool_resets=%" PRIu64

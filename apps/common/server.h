@@ -85,6 +85,8 @@ struct srv {
 	uint64_t curr, total;      /* open and accepted connections */
 	uint64_t send_timeouts;    /* conns reset after send_timeout_ms */
 	uint64_t pool_resets;      /* conns reset because the pool ran low */
+	int run_err;               /* what ended srv_run (workers.c): 0,
+				    * or the failed sync's -errno */
 };
 
 void srv_init(struct srv *s, struct sm_port *port, const struct srv_ops *ops,
@@ -104,6 +106,10 @@ void srv_drain(struct srv *s);
 void srv_synced(struct srv *s);
 /* Once a second: stalled output (see server.c), then the app's on_tick. */
 void srv_tick(struct srv *s);
+
+/* Add from's own counters (send_timeouts, pool_resets, total) to to's:
+ * the sum over workers. */
+void srv_stats_add(struct srv *to, const struct srv *from);
 
 /* Print srv's own counters ("PROG: srv send_timeouts=N ...") to f. */
 void srv_print_stats(FILE *f, const char *prog, const struct srv *s);

@@ -88,17 +88,26 @@ int util_listen(const char *addr, int port, int *bound)
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, len) < 0 ||
-	    listen(fd, 4096) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
-		ret = -errno;
+	ret = bind(fd, (struct sockaddr *)&ss, len) < 0 ||
+	      listen(fd, 4096) < 0 ? -errno : util_bound_port(fd);
+	if (ret < 0) {
 		close(fd);
 		return ret;
 	}
-	*bound = ntohs(ss.ss_family == AF_INET6 ?
-		       ((struct sockaddr_in6 *)&ss)->sin6_port :
-		       ((struct sockaddr_in *)&ss)->sin_port);
+	*bound = ret;
 	return fd;
+}
+
+int util_bound_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return -errno;
+	return ntohs(ss.ss_family == AF_INET6 ?
+		     ((struct sockaddr_in6 *)&ss)->sin6_port :
+		     ((struct sockaddr_in *)&ss)->sin_port);
 }
 
 int util_write_port_file(const char *path, int port)
@@ -113,40 +122,6 @@ int util_write_port_file(const char *path, int port)
 	fprintf(f, "%d\n", port);
 	if (fclose(f) != 0 || rename(tmp, path) < 0)
 		return -1;
-	return 0;
-}
-
-int util_serve(const char *prog, const char *addr, int *port,
-	       const struct sm_config *cfg, const char *port_file,
-	       struct sm_port **portp)
-{
-	int lfd = util_listen(addr, *port, port), ret;
-
-	*portp = NULL;
-	ret = lfd < 0 ? lfd : sm_open(portp, cfg);
-	if (ret == 0)
-		ret = sm_attach(*portp, lfd);
-	if (ret < 0) {
-		fprintf(stderr, "%s: [%s]:%d%s%s: %s\n", prog, addr, *port,
-			cfg->ifname ? ", nic " : "",
-			cfg->ifname ? cfg->ifname : "", strerror(-ret));
-		return EX_OSERR;
-	}
-	if (cfg->ifname) {
-		struct sm_stats st;
-
-		sm_stats(*portp, &st);
-		if (!st.busy_poll || !st.napi_settings)
-			fprintf(stderr, "%s: nic %s: busy polling %s, NAPI "
-				"settings %s: %s\n", prog, cfg->ifname,
-				st.busy_poll ? "on" : "off",
-				st.napi_settings ? "applied" : "not applied",
-				strerror(-st.busy_poll_err));
-	}
-	if (port_file && util_write_port_file(port_file, *port) < 0) {
-		fprintf(stderr, "%s: cannot write %s\n", prog, port_file);
-		return EX_CANTCREAT;
-	}
 	return 0;
 }
 

@@ -31,13 +31,8 @@ int util_sockaddr(const char *addr, int port, struct sockaddr_storage *ss,
  * *bound gets the real port.  fd or -errno. */
 int util_listen(const char *addr, int port, int *bound);
 
-/* What every server does first: listen on addr:*port (0 = any; *port
- * gets the real one), open a libstackmap port with cfg, attach the
- * listener, and publish the port to port_file (if not NULL).  Prints
- * what failed as "prog: ..." and returns 0 or a sysexits code. */
-int util_serve(const char *prog, const char *addr, int *port,
-	       const struct sm_config *cfg, const char *port_file,
-	       struct sm_port **portp);
+/* The port socket fd is bound to, or -errno. */
+int util_bound_port(int fd);
 
 /* The libstackmap options the programs share: -e ENGINE, -b N, -s BYTES,
  * --nic IFNAME, --busy-poll USEC, --napi-defer N (UTIL_LONGOPTS in each

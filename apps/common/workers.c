@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "server.h"
 #include "util.h"
 #include "workers.h"
 
@@ -34,11 +36,9 @@ static int listeners(struct workers *w, const char *addr, int *port)
 			w->lfds[i] = -1;
 		return ret;
 	}
-	len = sizeof(ss);
-	if (getsockname(w->lfds[0], (struct sockaddr *)&ss, &len) == 0)
-		*port = ntohs(ss.ss_family == AF_INET6 ?
-			      ((struct sockaddr_in6 *)&ss)->sin6_port :
-			      ((struct sockaddr_in *)&ss)->sin_port);
+	ret = util_bound_port(w->lfds[0]);
+	if (ret > 0)
+		*port = ret;
 	return 0;
 }
 
@@ -157,6 +157,58 @@ void workers_run(struct workers *w, const char *prog, void *(*fn)(void *),
 	for (i = 1; i < w->n; i++)
 		if (started[i])
 			pthread_join(tid[i], NULL);
+}
+
+static atomic_int stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	atomic_store(&stop, 1);
+}
+
+void workers_signals(void)
+{
+	util_signals(on_signal);
+}
+
+/* In worker i's thread: its server's loop; a failed sync stops all. */
+static void *serve_one(void *app)
+{
+	struct srv *s = app;
+
+	s->run_err = srv_run(s, &stop);
+	if (s->run_err < 0)
+		atomic_store(&stop, 1);
+	return NULL;
+}
+
+bool workers_serve(struct workers *w, const char *prog, void *apps,
+		   size_t stride)
+{
+	struct srv sum;
+	struct sm_stats st;
+	bool failed = false;
+	int i;
+
+	workers_run(w, prog, serve_one, apps, stride);
+	memset(&sum, 0, sizeof(sum));
+	for (i = 0; i < w->n; i++) {
+		const struct srv *s = (const struct srv *)
+				      ((char *)apps + (size_t)i * stride);
+
+		if (s->run_err < 0) {
+			fprintf(stderr, "%s: sync: %s\n", prog,
+				strerror(-s->run_err));
+			failed = true;
+		}
+		srv_stats_add(&sum, s);
+	}
+	workers_print(w, stderr, prog);
+	workers_stats(w, &st);
+	util_print_stats_of(stderr, prog, sm_engine(w->ports[0]), &st);
+	srv_print_stats(stderr, prog, &sum);
+	return failed;
 }
 
 void workers_stats(const struct workers *w, struct sm_stats *st)

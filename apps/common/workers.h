@@ -10,6 +10,7 @@
 #define SM_APP_WORKERS_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "stackmap.h"
@@ -37,6 +38,17 @@ int workers_open(struct workers *w, const char *prog, const char *addr,
 void workers_run(struct workers *w, const char *prog, void *(*fn)(void *),
 		 void *arg, size_t arg_size);
 
+/* SIGINT/SIGTERM stop every worker's loop (util_signals). */
+void workers_signals(void);
+
+/* Serve until a signal or a failed sync: srv_run() on each worker's
+ * server, apps + i * stride, which begins with worker i's struct srv
+ * (srv_init'ed on ports[i]).  Then prints a failed sync, a line per
+ * worker, and the ports' and servers' counters summed.  True if a sync
+ * failed. */
+bool workers_serve(struct workers *w, const char *prog, void *apps,
+		   size_t stride);
+
 /* The sum of the ports' counters (NIC fields: worker 0's). */
 void workers_stats(const struct workers *w, struct sm_stats *st);
 
@@ -47,8 +59,8 @@ void workers_print(const struct workers *w, FILE *f, const char *prog);
 /* Close every port (and so its sockets). */
 void workers_close(struct workers *w);
 
-/* Parse a CPU list ("0-3,6"), at most WORKERS_MAX CPUs, each online at
- * parse time is not required; 0 or -1 after printing the error. */
+/* Parse a CPU list ("0-3,6", at most WORKERS_MAX CPUs; that they are
+ * online is not checked here) into w; 0 or -1 after printing the error. */
 int workers_parse_cpus(struct workers *w, const char *list);
 
 #endif

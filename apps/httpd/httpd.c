@@ -23,28 +23,6 @@
 #include "util.h"
 #include "workers.h"
 
-static atomic_int stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	atomic_store(&stop, 1);
-}
-
-/* One worker: its own server state over its own port. */
-static void *serve(void *arg)
-{
-	struct httpd *h = arg;
-	int ret = srv_run(&h->srv, &stop);
-
-	if (ret < 0) {
-		fprintf(stderr, "sm-httpd: sync: %s\n", strerror(-ret));
-		h->failed = true;
-		atomic_store(&stop, 1);
-	}
-	return NULL;
-}
-
 /* Worker i's server: the shared settings, its own port and caches. */
 static void worker_init(struct httpd *h, const struct httpd *proto,
 			struct sm_port *port, const struct opts *o)
@@ -77,9 +55,8 @@ int main(int argc, char **argv)
 {
 	static struct workers w;
 	struct httpd proto, *hs;
-	struct sm_stats st;
 	struct opts o;
-	bool failed = false;
+	bool failed;
 	int ret, i;
 
 	if (httpd_parse_opts(argc, argv, &o) < 0)
@@ -93,7 +70,7 @@ int main(int argc, char **argv)
 	hs = calloc((size_t)w.n, sizeof(*hs));
 	if (!hs)
 		return EX_OSERR;
-	util_signals(on_signal);
+	workers_signals();
 	ret = workers_open(&w, "sm-httpd", o.addr, &o.port, &o.cfg,
 			   o.port_file);
 	if (ret)
@@ -105,19 +82,7 @@ int main(int argc, char **argv)
 			w.n > 1 ? "s" : "");
 	for (i = 0; i < w.n; i++)
 		worker_init(&hs[i], &proto, w.ports[i], &o);
-	workers_run(&w, "sm-httpd", serve, hs, sizeof(*hs));
-	workers_print(&w, stderr, "sm-httpd");
-	workers_stats(&w, &st);
-	util_print_stats_of(stderr, "sm-httpd", sm_engine(w.ports[0]), &st);
-	for (i = 0; i < w.n; i++) {
-		if (i) {
-			hs[0].srv.send_timeouts += hs[i].srv.send_timeouts;
-			hs[0].srv.pool_resets += hs[i].srv.pool_resets;
-			hs[0].srv.total += hs[i].srv.total;
-		}
-		failed |= hs[i].failed;
-	}
-	srv_print_stats(stderr, "sm-httpd", &hs[0].srv);
+	failed = workers_serve(&w, "sm-httpd", hs, sizeof(*hs));
 	for (i = 0; i < w.n; i++)
 		srv_fini(&hs[i].srv);
 	workers_close(&w);

@@ -14,7 +14,6 @@ struct httpd {
 	int rootfd;
 	long fixed;                /* --fixed body size, -1 = serve files */
 	char *body;                /* the fixed body (shared, read only) */
-	bool failed;               /* this worker's sync failed */
 	unsigned idle_s, header_s;
 	/* The fixed response's head, per [HTTP minor][keep-alive], valid
 	 * for the second it was made in (its Date line changes with it). */

@@ -211,27 +211,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-static atomic_int stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	atomic_store(&stop, 1);
-}
-
-static void *serve(void *arg)
-{
-	struct mcd *m = arg;
-	int ret = srv_run(&m->srv, &stop);
-
-	if (ret < 0) {
-		fprintf(stderr, "sm-memcached: sync: %s\n", strerror(-ret));
-		m->failed = true;
-		atomic_store(&stop, 1);
-	}
-	return NULL;
-}
-
 static void worker_init(struct mcd *m, struct mcd_shared *sh,
 			struct sm_port *port, const struct opts *o)
 {
@@ -243,25 +222,9 @@ static void worker_init(struct mcd *m, struct mcd_shared *sh,
 	m->srv.send_timeout_ms = o->send_s * 1000ull;
 }
 
-/* The final counters, summed over the workers. */
-static bool report(struct workers *w, struct mcd_shared *sh)
+/* The store's and the shared connection counts, after the workers'. */
+static void report(const struct workers *w, const struct mcd_shared *sh)
 {
-	struct sm_stats st;
-	bool failed = false;
-	int i;
-
-	workers_print(w, stderr, "sm-memcached");
-	workers_stats(w, &st);
-	util_print_stats_of(stderr, "sm-memcached", sm_engine(w->ports[0]),
-			    &st);
-	for (i = 1; i < w->n; i++) {
-		sh->workers[0].srv.send_timeouts += sh->workers[i].srv.send_timeouts;
-		sh->workers[0].srv.pool_resets += sh->workers[i].srv.pool_resets;
-		sh->workers[0].srv.total += sh->workers[i].srv.total;
-	}
-	for (i = 0; i < w->n; i++)
-		failed |= sh->workers[i].failed;
-	srv_print_stats(stderr, "sm-memcached", &sh->workers[0].srv);
 	fprintf(stderr, "sm-memcached: mc threads=%d total_connections=%llu"
 		" rejected_connections=%llu store_lock_takes=%llu"
 		" store_lock_waits=%llu\n", w->n,
@@ -269,7 +232,6 @@ static bool report(struct workers *w, struct mcd_shared *sh)
 		(unsigned long long)sh->info.rejected_connections,
 		(unsigned long long)sh->lock_takes,
 		(unsigned long long)sh->lock_waits);
-	return failed;
 }
 
 int main(int argc, char **argv)
@@ -293,7 +255,7 @@ int main(int argc, char **argv)
 	sh.nworkers = w.n;
 	sh.threaded = w.n > 1;
 	pthread_mutex_init(&sh.lock, NULL);
-	util_signals(on_signal);
+	workers_signals();
 	ret = workers_open(&w, "sm-memcached", o.addr, &o.port, &o.cfg,
 			   o.port_file);
 	if (ret)
@@ -311,9 +273,9 @@ int main(int argc, char **argv)
 			o.maxbytes >> 20, o.item_max, w.n, w.n > 1 ? "s" : "");
 	for (i = 0; i < w.n; i++)
 		worker_init(&sh.workers[i], &sh, w.ports[i], &o);
-	workers_run(&w, "sm-memcached", serve, sh.workers,
-		    sizeof(*sh.workers));
-	failed = report(&w, &sh);
+	failed = workers_serve(&w, "sm-memcached", sh.workers,
+			       sizeof(*sh.workers));
+	report(&w, &sh);
 	for (i = 0; i < w.n; i++)
 		srv_fini(&sh.workers[i].srv);
 	workers_close(&w);

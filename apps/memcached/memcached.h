@@ -33,7 +33,6 @@ struct mcd {
 	 * lock): what "stats" in another worker adds up. */
 	struct sm_stats snap;
 	uint64_t snap_send_timeouts, snap_pool_resets;
-	bool failed;               /* this worker's sync failed */
 };
 
 /* The worker whose thread runs a command (for "stats"), or NULL. */

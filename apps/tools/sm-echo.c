@@ -16,6 +16,7 @@
 
 #include "stackmap.h"
 #include "util.h"
+#include "workers.h"
 
 static volatile sig_atomic_t stop;
 
@@ -142,6 +143,7 @@ static void echo(struct sm_ring *rx, struct sm_ring *tx)
 
 int main(int argc, char **argv)
 {
+	static struct workers w = { .n = 1 };
 	struct sm_port *port;
 	struct opts o;
 	int ret;
@@ -150,10 +152,11 @@ int main(int argc, char **argv)
 	if (parse_opts(argc, argv, &o) < 0)
 		return EX_USAGE;
 	util_signals(on_signal);
-	ret = util_serve("sm-echo", o.addr, &o.port, &o.cfg, o.port_file,
-			 &port);
+	ret = workers_open(&w, "sm-echo", o.addr, &o.port, &o.cfg,
+			   o.port_file);
 	if (ret)
 		return ret;
+	port = w.ports[0];
 	if (o.verbose)
 		fprintf(stderr, "sm-echo: %s engine, listening on [%s]:%d\n",
 			sm_engine_name(sm_engine(port)), o.addr, o.port);
