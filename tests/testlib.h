@@ -175,6 +175,20 @@ static inline uint32_t t_sync_until(struct sm_port *port, uint32_t n,
 	return sm_ring_space(rx);
 }
 
+/* Sync until the first RX slot announces a new connection (2 s at
+ * most); that slot is given back and the server-side fd returned. */
+static inline int t_accept(struct sm_port *port)
+{
+	struct sm_ring *rx = sm_rxring(port);
+	int fd;
+
+	T_ASSERT(t_sync_until(port, 1, 2000) >= 1);
+	T_ASSERT(rx->slot[rx->head].flags & SM_F_ACCEPT);
+	fd = rx->slot[rx->head].fd;
+	sm_ring_advance(rx, sm_ring_next(rx, rx->head));
+	return fd;
+}
+
 /* Read the client socket fd to EOF while the port keeps syncing (its
  * sends and closes complete in later syncs).  Returns the byte count. */
 static inline size_t t_read_eof(struct sm_port *port, int fd, void *buf,

@@ -5,19 +5,6 @@
 
 #define CHUNK 2000
 
-/* Accept one connection on listener l: the server-side fd. */
-static int accept_one(struct sm_port *port)
-{
-	struct sm_ring *rx = sm_rxring(port);
-	int fd;
-
-	T_ASSERT(t_sync_until(port, 1, 2000) >= 1);
-	T_ASSERT(rx->slot[rx->head].flags & SM_F_ACCEPT);
-	fd = rx->slot[rx->head].fd;
-	sm_ring_advance(rx, sm_ring_next(rx, rx->head));
-	return fd;
-}
-
 /* Queue output for sfd until the library holds at least min bytes the
  * kernel will not take (the peer does not read). */
 static void fill(struct sm_port *port, int sfd, int64_t min)
@@ -53,9 +40,9 @@ int main(void)
 	l = t_listen(&pnum);
 	T_EQ(sm_attach(port, l), 0);
 	c1 = t_connect(pnum);
-	s1 = accept_one(port);
+	s1 = t_accept(port);
 	c2 = t_connect(pnum);
-	s2 = accept_one(port);
+	s2 = t_accept(port);
 	sm_stats(port, &st0);
 	free0 = sm_bufs_free(port);
 	T_EQ(free0, st0.bufs_total - st0.bufs_in_use);
