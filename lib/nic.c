@@ -469,6 +469,13 @@ static bool cfg_sets_napi(const struct sm_config *cfg)
 	       cfg->napi_irq_suspend_ns >= 0;
 }
 
+/* Put z's saved (original) settings back on the NIC. */
+static void napi_put_back(const struct sm_napi_info *z)
+{
+	(void)sm__napi_set(z->id, z->defer_hard_irqs, z->gro_flush_timeout,
+			   z->irq_suspend_timeout);
+}
+
 /* The first user of z: save the originals (a crashed user's file wins),
  * then apply cfg's.  0 or -errno, with nothing applied. */
 static int first_use(struct sm__nic *n, struct sm_napi_info *z,
@@ -483,8 +490,7 @@ static int first_use(struct sm__nic *n, struct sm_napi_info *z,
 	ret = sm__napi_set(z->id, cfg->napi_defer_hard_irqs,
 			   cfg->napi_gro_flush_ns, cfg->napi_irq_suspend_ns);
 	if (ret < 0) {
-		(void)sm__napi_set(z->id, z->defer_hard_irqs,
-				   z->gro_flush_timeout, z->irq_suspend_timeout);
+		napi_put_back(z);
 		saved_remove(z->id);  /* no stale file for the next one */
 	}
 	return ret;
@@ -525,8 +531,7 @@ static void napi_leave(struct sm__nic *n, int i)
 	if (n->users[i] < 0)
 		return;
 	if (flock(n->users[i], LOCK_EX | LOCK_NB) == 0) {
-		(void)sm__napi_set(z->id, z->defer_hard_irqs,
-				   z->gro_flush_timeout, z->irq_suspend_timeout);
+		napi_put_back(z);
 		saved_remove(z->id);
 	}
 	close(n->users[i]);
