@@ -51,13 +51,14 @@ static void mc_u64(const struct mc_out *o, const char *name, uint64_t v)
 static void mc_stats_process(struct mc_ctx *x, const struct mc_out *o)
 {
 	const struct mc_server *srv = x->c->srv;
-	int64_t now = mc_store_now(x->st);
+	const struct mc_store *any = MC_ANY(x);
+	int64_t now = mc_store_now(any);
 	struct rusage ru;
 
 	getrusage(RUSAGE_SELF, &ru);
 	mc_stat_printf(o, "pid", "%ld", (long)getpid());
 	mc_stat_printf(o, "uptime", "%lld",
-		       (long long)(now - x->st->started));
+		       (long long)(now - any->started));
 	mc_stat_printf(o, "time", "%lld", (long long)now);
 	mc_stat_printf(o, "version", "%s", MC_VERSION);
 	mc_stat_printf(o, "pointer_size", "%d", (int)(8 * sizeof(void *)));
@@ -66,9 +67,11 @@ static void mc_stats_process(struct mc_ctx *x, const struct mc_out *o)
 	mc_stat_printf(o, "rusage_system", "%ld.%06ld",
 		       (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec);
 	mc_stat_printf(o, "max_connections", "%d", srv ? srv->maxconns : 0);
-	mc_u64(o, "curr_connections", srv ? srv->curr_connections : 0);
-	mc_u64(o, "total_connections", srv ? srv->total_connections : 0);
-	mc_u64(o, "rejected_connections", srv ? srv->rejected_connections : 0);
+	mc_u64(o, "curr_connections", srv ? MC_LOAD(srv->curr_connections) : 0);
+	mc_u64(o, "total_connections",
+	       srv ? MC_LOAD(srv->total_connections) : 0);
+	mc_u64(o, "rejected_connections",
+	       srv ? MC_LOAD(srv->rejected_connections) : 0);
 }
 
 static void mc_stats_commands(const struct mc_stats *s,
@@ -106,17 +109,23 @@ static void mc_stats_commands(const struct mc_stats *s,
 static void mc_stats_general(struct mc_ctx *x, const struct mc_out *o)
 {
 	const struct mc_server *srv = x->c->srv;
-	const struct mc_store *st = x->st;
-	const struct mc_stats *s = &st->stats;
+	struct mc_cache *cache = x->t->cache;
+	uint64_t buckets, bytes, takes, waits;
+	struct mc_stats sum, *s = &sum;
+	unsigned power = 0;
+	int64_t oldest;
 
+	mc_cache_stats(cache, &sum, &takes, &waits);
+	mc_cache_sizes(cache, &buckets, &bytes, &oldest);
+	while (((uint64_t)2 << power) <= buckets)
+		power++;
 	mc_stats_process(x, o);
 	mc_stats_commands(s, o);
-	mc_u64(o, "limit_maxbytes", st->maxbytes);
+	mc_u64(o, "limit_maxbytes", mc_store_maxbytes(MC_ANY(x)));
 	mc_stat_printf(o, "accepting_conns", "%u", 1u);
 	mc_stat_printf(o, "threads", "%d", srv ? srv->threads : 1);
-	mc_stat_printf(o, "hash_power_level", "%u", st->hashpower);
-	mc_u64(o, "hash_bytes",
-	       ((uint64_t)1 << st->hashpower) * sizeof(void *));
+	mc_stat_printf(o, "hash_power_level", "%u", power);
+	mc_u64(o, "hash_bytes", buckets * sizeof(void *));
 	mc_stat_printf(o, "hash_is_expanding", "%u", 0u);
 	mc_u64(o, "malloc_fails", s->malloc_fails);
 	mc_u64(o, "bytes", s->bytes);
@@ -126,6 +135,9 @@ static void mc_stats_general(struct mc_ctx *x, const struct mc_out *o)
 	mc_u64(o, "evicted_unfetched", s->evicted_unfetched);
 	mc_u64(o, "evictions", s->evictions);
 	mc_u64(o, "reclaimed", s->reclaimed);
+	mc_u64(o, "sm_store_stripes", cache->n);
+	mc_u64(o, "sm_store_lock_takes", takes);
+	mc_u64(o, "sm_store_lock_waits", waits);
 	if (srv && srv->stats_cb)
 		srv->stats_cb(srv->stats_arg, o);
 }
@@ -133,20 +145,23 @@ static void mc_stats_general(struct mc_ctx *x, const struct mc_out *o)
 static void mc_stats_settings(struct mc_ctx *x, const struct mc_out *o)
 {
 	const struct mc_server *srv = x->c->srv;
+	struct mc_store *st = mc_cache_lock(x->t->cache, 0);
+	uint32_t oldest_live = st->oldest_live;	/* the same in every stripe */
 
-	mc_u64(o, "maxbytes", x->st->maxbytes);
+	mc_cache_unlock(x->t->cache, 0);
+	mc_u64(o, "maxbytes", mc_store_maxbytes(st));
 	mc_stat_printf(o, "maxconns", "%d", srv ? srv->maxconns : 0);
 	mc_stat_printf(o, "tcpport", "%d", srv ? srv->tcpport : 0);
 	mc_stat_printf(o, "udpport", "%d", 0);
-	mc_stat_printf(o, "verbosity", "%d", srv ? srv->verbosity : 0);
-	mc_stat_printf(o, "oldest", "%lu", (unsigned long)x->st->oldest_live);
+	mc_stat_printf(o, "verbosity", "%d", srv ? MC_LOAD(srv->verbosity) : 0);
+	mc_stat_printf(o, "oldest", "%lu", (unsigned long)oldest_live);
 	mc_stat_printf(o, "evictions", "%s", "on");
 	mc_stat_printf(o, "num_threads", "%d", srv ? srv->threads : 1);
 	mc_stat_printf(o, "cas_enabled", "%s", "yes");
 	mc_stat_printf(o, "binding_protocol", "%s", "ascii");
 	mc_stat_printf(o, "auth_enabled_sasl", "%s", "no");
 	mc_stat_printf(o, "auth_enabled_ascii", "%s", "no");
-	mc_u64(o, "item_size_max", x->st->item_size_max);
+	mc_u64(o, "item_size_max", MC_ANY(x)->item_size_max);
 	mc_stat_printf(o, "hashpower_init", "%d", 0);
 	mc_stat_printf(o, "flush_enabled", "%s", "yes");
 	mc_stat_printf(o, "dump_enabled", "%s", "no");
@@ -156,39 +171,37 @@ static void mc_stats_settings(struct mc_ctx *x, const struct mc_out *o)
 	mc_stat_printf(o, "client_flags_size", "%d", 4);
 }
 
-/* One LRU, shown as memcached's slab class 1. */
+/* The LRUs (one per stripe), shown as memcached's slab class 1: the age
+ * is the oldest tail's. */
 static void mc_stats_items(struct mc_ctx *x, const struct mc_out *o)
 {
-	const struct mc_store *st = x->st;
-	int64_t age = 0;
+	struct mc_cache *cache = x->t->cache;
+	uint64_t buckets, bytes, takes, waits;
+	struct mc_stats s;
+	int64_t oldest, age = 0;
 
-	if (!st->stats.curr_items)
+	mc_cache_stats(cache, &s, &takes, &waits);
+	mc_cache_sizes(cache, &buckets, &bytes, &oldest);
+	if (!s.curr_items)
 		return;
-	if (st->lru_tail)
-		age = mc_store_now(st) - st->lru_tail->atime;
-	mc_u64(o, "items:1:number", st->stats.curr_items);
+	if (oldest >= 0)
+		age = mc_store_now(MC_ANY(x)) - oldest;
+	mc_u64(o, "items:1:number", s.curr_items);
 	mc_stat_printf(o, "items:1:age", "%lld", (long long)age);
-	mc_u64(o, "items:1:evicted", st->stats.evictions);
-	mc_u64(o, "items:1:evicted_unfetched", st->stats.evicted_unfetched);
-	mc_u64(o, "items:1:expired_unfetched", st->stats.expired_unfetched);
-	mc_u64(o, "items:1:reclaimed", st->stats.reclaimed);
+	mc_u64(o, "items:1:evicted", s.evictions);
+	mc_u64(o, "items:1:evicted_unfetched", s.evicted_unfetched);
+	mc_u64(o, "items:1:expired_unfetched", s.expired_unfetched);
+	mc_u64(o, "items:1:reclaimed", s.reclaimed);
 }
 
 static void mc_stats_slabs(struct mc_ctx *x, const struct mc_out *o)
 {
-	mc_stat_printf(o, "active_slabs", "%d",
-		       x->st->stats.curr_items ? 1 : 0);
-	mc_u64(o, "total_malloced", x->st->mem_used);
-}
+	uint64_t buckets, bytes;
+	int64_t oldest;
 
-/* What "stats reset" clears: counters, not the state of the cache. */
-static void mc_stats_reset(struct mc_stats *s)
-{
-	struct mc_stats keep = {
-		.curr_items = s->curr_items, .bytes = s->bytes,
-	};
-
-	*s = keep;
+	mc_cache_sizes(x->t->cache, &buckets, &bytes, &oldest);
+	mc_stat_printf(o, "active_slabs", "%d", bytes ? 1 : 0);
+	mc_u64(o, "total_malloced", bytes);
 }
 
 /* stats [settings|items|slabs|reset]; others are "ERROR". */
@@ -197,10 +210,11 @@ int mc__cmd_stats(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
 	const struct mc_out o = { x, mc_count_write, NULL };
 
 	(void)arg;
+	mc__store_done(x);	/* the stats visit every stripe */
 	if (ntok == 2) {
 		mc_stats_general(x, &o);
 	} else if (mc__tok_is(&t[1], "reset")) {
-		mc_stats_reset(&x->st->stats);
+		mc_cache_reset(x->t->cache);
 		mc__reply(x, "RESET");
 		return 0;
 	} else if (mc__tok_is(&t[1], "settings")) {
@@ -224,12 +238,13 @@ int mc__cmd_flush_all(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
 
 	(void)arg;
 	mc__noreply_maybe(x, t, ntok);
-	x->st->stats.cmd_flush++;
+	MC_COUNT(x, cmd_flush);
 	if (ntok != (x->c->noreply ? 3 : 2) && !mc__tok_i32(&t[1], &delay)) {
 		mc__reply(x, "CLIENT_ERROR invalid exptime argument");
 		return 0;
 	}
-	mc_store_flush(x->st, delay);
+	mc__store_done(x);
+	mc_cache_flush(x->t->cache, delay);
 	mc__reply(x, "OK");
 	return 0;
 }
@@ -256,8 +271,10 @@ int mc__cmd_verbosity(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
 		return 0;
 	}
 	if (x->c->srv)
-		x->c->srv->verbosity = level > MC_MAX_VERBOSITY ?
-				       MC_MAX_VERBOSITY : (int)level;
+		__atomic_store_n(&x->c->srv->verbosity,
+				 level > MC_MAX_VERBOSITY ? MC_MAX_VERBOSITY :
+							    (int)level,
+				 __ATOMIC_RELAXED);
 	mc__reply(x, "OK");
 	return 0;
 }
@@ -269,6 +286,7 @@ int mc__cmd_memlimit(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
 
 	(void)ntok;
 	(void)arg;
+	mc__store_done(x);	/* every stripe evicts down to it */
 	if (!mc__tok_u32(&t[1], &mb))
 		mc__reply(x, "ERROR");
 	else if (mb < 8)
@@ -277,7 +295,7 @@ int mc__cmd_memlimit(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
 	else if (mb > 1000000000)
 		mc__reply(x, "MEMLIMIT_ADJUST_FAILED input value is megabytes "
 			  "not bytes");
-	else if (mc_store_set_maxbytes(x->st, (size_t)mb * 1024 * 1024))
+	else if (mc_cache_set_maxbytes(x->t->cache, (size_t)mb * 1024 * 1024))
 		mc__reply(x, "MEMLIMIT_ADJUST_FAILED out of bounds or unable "
 			  "to adjust");
 	else

@@ -8,6 +8,7 @@
 #ifndef MC_INT_H
 #define MC_INT_H
 
+#include "mc_cache.h"
 #include "mc_proto.h"
 
 /* memcached's MAX_TOKENS: 23 tokens and a terminal one. */
@@ -29,13 +30,27 @@ struct mc_tok {
 
 /* What one mc_execute() call works on. */
 struct mc_ctx {
-	struct mc_store *st;
+	struct mc_thread *t;
+	struct mc_store *st;	/* the stripe of the key in hand, locked */
+	unsigned stripe;	/* st's index in the cache */
 	struct mc_conn *c;
 	const struct mc_out *out;
 	const char *line;	/* the command line being run, no "\r\n" */
 	size_t line_len;
 	const char *stop;	/* a get stopped here (out->full) */
 };
+
+/* The store of key's stripe, locked (and the previous key's unlocked)
+ * until the next key's or the end of the mc_execute() call; x->st. */
+struct mc_store *mc__store(struct mc_ctx *x, const char *key, size_t nkey);
+/* Unlock x->st, if any: before visiting every stripe. */
+void mc__store_done(struct mc_ctx *x);
+/* What all stripes share (clock, item limit), unlocked. */
+#define MC_ANY(x)	mc_cache_any((x)->t->cache)
+/* A server-wide number that other threads write. */
+#define MC_LOAD(v)	__atomic_load_n(&(v), __ATOMIC_RELAXED)
+/* Count one command event in this thread's counters. */
+#define MC_COUNT(x, field) mc_count(&(x)->t->stats.field, 1)
 
 /* A command handler: 0, or -1 to close the connection. */
 typedef int (*mc_cmd_fn)(struct mc_ctx *x, struct mc_tok *t, int ntok,

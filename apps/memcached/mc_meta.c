@@ -34,7 +34,7 @@ static bool mc_farg_time(struct mc_ctx *x, const struct mc_tok *t,
 
 	if (!mc__tok_i32(&a, &e))
 		return false;
-	*out = mc_store_realtime(x->st, e);
+	*out = mc_store_realtime(MC_ANY(x), e);
 	return true;
 }
 
@@ -124,11 +124,12 @@ static int mc_mflags_parse(struct mc_ctx *x, struct mc_tok *t, int ntok,
 static int mc_meta_start(struct mc_ctx *x, struct mc_tok *t, int ntok,
 			 const char *too_many)
 {
-	x->st->stats.cmd_meta++;
+	MC_COUNT(x, cmd_meta);
 	if (!mc__key_ok(&t[1])) {
 		mc__error(x, "CLIENT_ERROR bad command line format");
 		return -1;
 	}
+	mc__store(x, t[1].s, t[1].len);	/* x->st from here on */
 	if (ntok > MC_MFLAG_MAX_OPT) {
 		mc__error(x, too_many);
 		return -1;
@@ -212,7 +213,7 @@ struct mc_mg {
 static char *mc_mg_flags(struct mc_ctx *x, struct mc_tok *t, int ntok,
 			 const struct mc_mflags *of, struct mc_mg *g, char *p)
 {
-	uint32_t now = (uint32_t)mc_store_now(x->st);
+	uint32_t now = (uint32_t)mc_store_now(MC_ANY(x));
 	struct mc_item *it = g->it;
 	int i;
 
@@ -279,7 +280,6 @@ static char *mc_mg_tokens(struct mc_mg *g, char *p)
 static void mc_mg_hit(struct mc_ctx *x, struct mc_tok *t, int ntok,
 		      const struct mc_mflags *of, struct mc_mg *g)
 {
-	struct mc_stats *s = &x->st->stats;
 	char buf[1024], *p = buf;
 
 	if (of->value)
@@ -292,11 +292,11 @@ static void mc_mg_hit(struct mc_ctx *x, struct mc_tok *t, int ntok,
 	if (of->value)
 		mc__write(x, mc_item_value(g->it), (size_t)g->it->nbytes + 2);
 	if (g->ttl_set) {
-		s->cmd_touch++;
-		s->touch_hits++;
+		MC_COUNT(x, cmd_touch);
+		MC_COUNT(x, touch_hits);
 	} else {
-		s->cmd_get++;
-		s->get_hits++;
+		MC_COUNT(x, cmd_get);
+		MC_COUNT(x, get_hits);
 	}
 	/* Bumped last so h and l report the state before this request. */
 	if (!of->no_update)
@@ -344,8 +344,8 @@ int mc__cmd_mg(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
 		mc_mg_hit(x, t, ntok, &of, &g);
 		return 0;
 	}
-	x->st->stats.cmd_get++;
-	x->st->stats.get_misses++;
+	MC_COUNT(x, cmd_get);
+	MC_COUNT(x, get_misses);
 	mc_meta_answer(x, t, ntok, "EN", of.no_reply);
 	return 0;
 }
@@ -410,9 +410,9 @@ static int mc_ms_alloc(struct mc_ctx *x, struct mc_tok *key,
 			    viv ? of->autoviv_exptime : of->exptime, vlen, &it);
 	if (ret) {
 		if (ret == -E2BIG)
-			x->st->stats.store_too_large++;
+			MC_COUNT(x, store_too_large);
 		else
-			x->st->stats.store_no_memory++;
+			MC_COUNT(x, store_no_memory);
 		*err = ret == -E2BIG ?
 		       "SERVER_ERROR object too large for cache" :
 		       "SERVER_ERROR out of memory storing object";
@@ -512,7 +512,7 @@ void mc__meta_set_done(struct mc_ctx *x, struct mc_item *it)
 
 	/* The store may free it: keep what the answer needs. */
 	memcpy(key, mc_item_key(it), it->nkey);
-	res = mc_store_item(x->st, it, &a, &stored);
+	res = mc_store_item(mc__store(x, key, it->nkey), it, &a, &stored);
 	if (res == MC_STORED && x->c->noreply)
 		return;
 	q = mc_ms_flags(p, mc_put(buf, codes[res], 2), &k, stored, nbytes);
@@ -544,7 +544,7 @@ static const char *mc_md_hit(struct mc_ctx *x, struct mc_item *it,
 			     const struct mc_mflags *of)
 {
 	if (of->has_cas && it->cas != of->req_cas) {
-		x->st->stats.delete_misses++;
+		MC_COUNT(x, delete_misses);
 		return "EX";
 	}
 	if (of->remove_val) {
@@ -563,7 +563,7 @@ static const char *mc_md_hit(struct mc_ctx *x, struct mc_item *it,
 		it->cas = of->has_cas_in ? of->cas_in :
 					   mc_store_next_cas(x->st);
 	} else {
-		x->st->stats.delete_hits++;
+		MC_COUNT(x, delete_hits);
 		if (!of->remove_val)
 			mc_store_unlink(x->st, it);
 	}
@@ -590,7 +590,7 @@ int mc__cmd_md(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
 	if (it) {
 		code = mc_md_hit(x, it, &of);
 	} else {
-		x->st->stats.delete_misses++;
+		MC_COUNT(x, delete_misses);
 		code = "NF";
 	}
 	if (code)
@@ -623,7 +623,7 @@ static void mc_ma_answer(struct mc_ctx *x, struct mc_tok *t, int ntok,
 			 const struct mc_mflags *of, struct mc_item *it,
 			 bool created, const char *num)
 {
-	uint32_t now = (uint32_t)mc_store_now(x->st);
+	uint32_t now = (uint32_t)mc_store_now(MC_ANY(x));
 	size_t n = strlen(num);
 	char buf[1024], *p = buf;
 	int i;
@@ -668,9 +668,9 @@ static struct mc_item *mc_ma_miss(struct mc_ctx *x, struct mc_tok *t,
 
 	if (!of->vivify) {
 		if (incr)
-			x->st->stats.incr_misses++;
+			MC_COUNT(x, incr_misses);
 		else
-			x->st->stats.decr_misses++;
+			MC_COUNT(x, decr_misses);
 		mc_meta_answer(x, t, ntok, "NF", false);
 		return NULL;
 	}

@@ -14,9 +14,29 @@ enum { MC_GET_CAS = 1, MC_GET_TOUCH = 2 };
 
 /* ---- output ---------------------------------------------------------- */
 
+struct mc_store *mc__store(struct mc_ctx *x, const char *key, size_t nkey)
+{
+	struct mc_cache *cache = x->t->cache;
+	unsigned i = mc_cache_stripe(cache, key, nkey);
+
+	if (x->st && x->stripe == i)
+		return x->st;
+	mc__store_done(x);
+	x->stripe = i;
+	x->st = mc_cache_lock(cache, i);
+	return x->st;
+}
+
+void mc__store_done(struct mc_ctx *x)
+{
+	if (x->st)
+		mc_cache_unlock(x->t->cache, x->stripe);
+	x->st = NULL;
+}
+
 void mc__write(struct mc_ctx *x, const void *data, size_t len)
 {
-	x->st->stats.bytes_written += len;
+	mc_count(&x->t->stats.bytes_written, len);
 	x->out->write(x->out->ctx, data, len);
 }
 
@@ -208,23 +228,23 @@ static void mc_write_value(struct mc_ctx *x, struct mc_item *it, bool cas)
 static void mc_get_one(struct mc_ctx *x, const struct mc_tok *k, int flags,
 		       uint32_t exptime)
 {
-	struct mc_stats *s = &x->st->stats;
+	struct mc_store *st = mc__store(x, k->s, k->len);
 	struct mc_item *it;
 
 	if (flags & MC_GET_TOUCH) {
-		it = mc_store_touch(x->st, k->s, k->len, exptime);
-		s->cmd_touch++;
+		it = mc_store_touch(st, k->s, k->len, exptime);
+		MC_COUNT(x, cmd_touch);
 		if (it)
-			s->touch_hits++;
+			MC_COUNT(x, touch_hits);
 		else
-			s->touch_misses++;
+			MC_COUNT(x, touch_misses);
 	} else {
-		it = mc_store_find(x->st, k->s, k->len, true);
-		s->cmd_get++;
+		it = mc_store_find(st, k->s, k->len, true);
+		MC_COUNT(x, cmd_get);
 		if (it)
-			s->get_hits++;
+			MC_COUNT(x, get_hits);
 		else
-			s->get_misses++;
+			MC_COUNT(x, get_misses);
 	}
 	if (it)
 		mc_write_value(x, it, flags & MC_GET_CAS);
@@ -268,7 +288,7 @@ static int mc_cmd_get(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
 			mc__reply(x, "CLIENT_ERROR invalid exptime argument");
 			return 0;
 		}
-		exptime = mc_store_realtime(x->st, e);
+		exptime = mc_store_realtime(MC_ANY(x), e);
 		p = t[1].s + t[1].len;
 	}
 	for (const char *q = p; mc_next_key(&q, end, &k);) {
@@ -291,15 +311,16 @@ static void mc_update_failed(struct mc_ctx *x, struct mc_tok *key, int ret,
 			     int op, size_t vlen)
 {
 	if (ret == -E2BIG) {
-		x->st->stats.store_too_large++;
+		MC_COUNT(x, store_too_large);
 		mc__reply(x, "SERVER_ERROR object too large for cache");
 	} else {
-		x->st->stats.store_no_memory++;
+		MC_COUNT(x, store_no_memory);
 		mc__reply(x, "SERVER_ERROR out of memory storing object");
 	}
 	mc__swallow(x, vlen + 2);
 	if (op == MC_OP_SET)
-		mc_store_delete(x->st, key->s, key->len);
+		mc_store_delete(mc__store(x, key->s, key->len), key->s,
+				key->len);
 }
 
 /* set/add/replace/append/prepend <key> <flags> <exptime> <bytes>
@@ -323,9 +344,9 @@ static int mc_cmd_update(struct mc_ctx *x, struct mc_tok *t, int ntok,
 		mc__reply(x, "CLIENT_ERROR bad command line format");
 		return 0;
 	}
-	ret = mc_item_alloc(x->st, t[1].s, t[1].len, flags,
-			    mc_store_realtime(x->st, exptime), (size_t)vlen,
-			    &it);
+	ret = mc_item_alloc(mc__store(x, t[1].s, t[1].len), t[1].s, t[1].len,
+			    flags, mc_store_realtime(MC_ANY(x), exptime),
+			    (size_t)vlen, &it);
 	if (ret) {
 		mc_update_failed(x, &t[1], ret, op, (size_t)vlen);
 		return 0;
@@ -348,7 +369,9 @@ static void mc_update_done(struct mc_ctx *x, struct mc_item *it)
 		.cas = x->c->p.cas,
 	};
 
-	mc__reply(x, res_str[mc_store_item(x->st, it, &a, NULL)]);
+	struct mc_store *st = mc__store(x, mc_item_key(it), it->nkey);
+
+	mc__reply(x, res_str[mc_store_item(st, it, &a, NULL)]);
 }
 
 /* ---- delete, incr/decr, touch ----------------------------------------- */
@@ -375,11 +398,12 @@ static int mc_cmd_delete(struct mc_ctx *x, struct mc_tok *t, int ntok,
 		mc__reply(x, "CLIENT_ERROR bad command line format");
 		return 0;
 	}
-	if (mc_store_delete(x->st, t[1].s, t[1].len) == 0) {
-		x->st->stats.delete_hits++;
+	if (mc_store_delete(mc__store(x, t[1].s, t[1].len), t[1].s,
+			    t[1].len) == 0) {
+		MC_COUNT(x, delete_hits);
 		mc__reply(x, "DELETED");
 	} else {
-		x->st->stats.delete_misses++;
+		MC_COUNT(x, delete_misses);
 		mc__reply(x, "NOT_FOUND");
 	}
 	return 0;
@@ -401,8 +425,8 @@ static int mc_cmd_arith(struct mc_ctx *x, struct mc_tok *t, int ntok,
 		mc__reply(x, "CLIENT_ERROR invalid numeric delta argument");
 		return 0;
 	}
-	switch (mc_store_delta(x->st, t[1].s, t[1].len, incr, delta, NULL,
-			       buf, NULL)) {
+	switch (mc_store_delta(mc__store(x, t[1].s, t[1].len), t[1].s,
+			       t[1].len, incr, delta, NULL, buf, NULL)) {
 	case MC_DELTA_OK:
 		mc__reply(x, buf);
 		break;
@@ -415,9 +439,9 @@ static int mc_cmd_arith(struct mc_ctx *x, struct mc_tok *t, int ntok,
 		break;
 	default:
 		if (incr)
-			x->st->stats.incr_misses++;
+			MC_COUNT(x, incr_misses);
 		else
-			x->st->stats.decr_misses++;
+			MC_COUNT(x, decr_misses);
 		mc__reply(x, "NOT_FOUND");
 		break;
 	}
@@ -441,13 +465,13 @@ static int mc_cmd_touch(struct mc_ctx *x, struct mc_tok *t, int ntok,
 		mc__reply(x, "CLIENT_ERROR invalid exptime argument");
 		return 0;
 	}
-	it = mc_store_touch(x->st, t[1].s, t[1].len,
-			    mc_store_realtime(x->st, e));
-	x->st->stats.cmd_touch++;
+	it = mc_store_touch(mc__store(x, t[1].s, t[1].len), t[1].s, t[1].len,
+			    mc_store_realtime(MC_ANY(x), e));
+	MC_COUNT(x, cmd_touch);
 	if (it)
-		x->st->stats.touch_hits++;
+		MC_COUNT(x, touch_hits);
 	else
-		x->st->stats.touch_misses++;
+		MC_COUNT(x, touch_misses);
 	mc__reply(x, it ? "TOUCHED" : "NOT_FOUND");
 	return 0;
 }
@@ -569,7 +593,7 @@ static size_t mc_nread(struct mc_ctx *x, const char *buf, size_t len)
 		return n;
 	p->item = NULL;
 	x->c->state = MC_CONN_CMD;
-	x->st->stats.cmd_set++;
+	MC_COUNT(x, cmd_set);
 	if (memcmp(mc_item_value(it) + it->nbytes, "\r\n", 2)) {
 		mc_item_free(it);
 		if (p->meta)
@@ -688,10 +712,10 @@ static void mc_close(struct mc_conn *c)
 	c->state = MC_CONN_CLOSED;
 }
 
-ssize_t mc_execute(struct mc_store *st, struct mc_conn *c, const char *buf,
+ssize_t mc_execute(struct mc_thread *t, struct mc_conn *c, const char *buf,
 		   size_t len, const struct mc_out *out)
 {
-	struct mc_ctx x = { .st = st, .c = c, .out = out };
+	struct mc_ctx x = { .t = t, .c = c, .out = out };
 	size_t off = 0;
 	ssize_t n;
 
@@ -712,6 +736,7 @@ ssize_t mc_execute(struct mc_store *st, struct mc_conn *c, const char *buf,
 		if (x.stop)
 			break;  /* a get waits for room */
 	}
-	st->stats.bytes_read += off;
+	mc__store_done(&x);
+	mc_count(&t->stats.bytes_read, off);
 	return c->state == MC_CONN_CLOSED ? -1 : (ssize_t)off;
 }

@@ -6,7 +6,7 @@
  *
  * Input contract (caller keeps a per-connection input buffer):
  *
- *	n = mc_execute(st, c, buf, len, &out);
+ *	n = mc_execute(t, c, buf, len, &out);
  *	n >= 0: buf[0..n) is consumed; keep buf[n..len), append newly read
  *	        bytes after it, call again.  Only command lines must be whole:
  *	        a data block may be split anywhere (the engine copies what it
@@ -24,7 +24,10 @@
  * the "VALUE ..." line, then the value and its "\r\n" from the item in one
  * call, then "END\r\n".  Nothing is written for noreply commands.
  *
- * Not thread-safe: one store and its connections belong to one thread.
+ * Threads: t is the calling thread's (mc_cache.h); a connection belongs to
+ * one thread at a time.  Each key's stripe is locked while the command
+ * works on it and unlocked before the call returns; items never outlive
+ * the lock, and out->write may be called with a stripe locked.
  */
 #ifndef MC_PROTO_H
 #define MC_PROTO_H
@@ -111,7 +114,8 @@ void mc_conn_init(struct mc_conn *c);
  * Safe to call twice. */
 void mc_conn_release(struct mc_conn *c);
 
-ssize_t mc_execute(struct mc_store *st, struct mc_conn *c, const char *buf,
+struct mc_thread;
+ssize_t mc_execute(struct mc_thread *t, struct mc_conn *c, const char *buf,
 		   size_t len, const struct mc_out *out);
 
 /* Write "STAT <name> <value>\r\n" with a printf-style value. */

@@ -61,11 +61,22 @@ size_t mc_item_total(size_t nkey, size_t nbytes)
 
 uint64_t mc_store_next_cas(struct mc_store *st)
 {
-	return ++st->cas_last;
+	return __atomic_add_fetch(st->cas_src, 1, __ATOMIC_RELAXED);
+}
+
+size_t mc_store_maxbytes(const struct mc_store *st)
+{
+	return __atomic_load_n(&st->budget->maxbytes, __ATOMIC_RELAXED);
+}
+
+static bool mc_over_budget(const struct mc_store *st, size_t need)
+{
+	return __atomic_load_n(&st->budget->used, __ATOMIC_RELAXED) + need >
+	       mc_store_maxbytes(st);
 }
 
 /* FNV-1a, folded to 32 bits: keys are short and this is branch-free. */
-static uint32_t mc_hash(const char *key, size_t nkey)
+uint32_t mc_store_hash(const char *key, size_t nkey)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	size_t i;
@@ -96,11 +107,22 @@ int mc_store_init(struct mc_store *st, size_t maxbytes, size_t item_size_max)
 	st->table = calloc((size_t)1 << st->hashpower, sizeof(*st->table));
 	if (!st->table)
 		return -ENOMEM;
-	st->maxbytes = maxbytes;
+	st->own.maxbytes = maxbytes;
+	st->budget = &st->own;
+	st->cas_src = &st->cas_last;
 	st->item_size_max = item_size_max;
 	mc_store_set_clock(st, NULL, NULL);
 	st->started = mc_store_now(st);
 	return 0;
+}
+
+void mc_store_share(struct mc_store *st, struct mc_budget *budget,
+		    uint64_t *cas_src, mc_reclaim_fn reclaim, void *arg)
+{
+	st->budget = budget;
+	st->cas_src = cas_src;
+	st->reclaim = reclaim;
+	st->reclaim_arg = arg;
 }
 
 void mc_store_destroy(struct mc_store *st)
@@ -114,6 +136,9 @@ void mc_store_destroy(struct mc_store *st)
 	st->lru_head = st->lru_tail = NULL;
 	free(st->table);
 	st->table = NULL;
+	if (st->budget)
+		__atomic_sub_fetch(&st->budget->used, st->mem_used,
+				   __ATOMIC_RELAXED);
 	st->mem_used = 0;
 	st->stats.curr_items = 0;
 	st->stats.bytes = 0;
@@ -193,6 +218,8 @@ void mc_store_unlink(struct mc_store *st, struct mc_item *it)
 		*pp = it->h_next;
 	mc_lru_unlink(st, it);
 	st->mem_used -= mc_item_total(it->nkey, it->nbytes);
+	__atomic_sub_fetch(&st->budget->used,
+			   mc_item_total(it->nkey, it->nbytes), __ATOMIC_RELAXED);
 	st->stats.bytes = st->mem_used;
 	st->stats.curr_items--;
 	free(it);
@@ -209,6 +236,8 @@ static void mc_link(struct mc_store *st, struct mc_item *it, uint32_t now)
 	*b = it;
 	mc_lru_push(st, it);
 	st->mem_used += mc_item_total(it->nkey, it->nbytes);
+	__atomic_add_fetch(&st->budget->used,
+			   mc_item_total(it->nkey, it->nbytes), __ATOMIC_RELAXED);
 	st->stats.bytes = st->mem_used;
 	st->stats.curr_items++;
 	st->stats.total_items++;
@@ -228,24 +257,41 @@ static bool mc_expired(const struct mc_item *it, uint32_t now)
 	return it->exptime && it->exptime <= now;
 }
 
-/* Evict from the LRU tail until need more bytes fit the budget.  Dead
- * items at the tail are "reclaimed", live ones are "evictions". */
-static void mc_make_room(struct mc_store *st, size_t need, uint32_t now)
+/* The tail item goes: a dead one is "reclaimed", a live one an
+ * "eviction". */
+static bool mc_evict_tail(struct mc_store *st, uint32_t now)
 {
-	struct mc_item *it;
+	struct mc_item *it = st->lru_tail;
 	bool unfetched;
 
-	while (st->lru_tail && st->mem_used + need > st->maxbytes) {
-		it = st->lru_tail;
-		unfetched = !(it->iflags & MC_IT_FETCHED);
-		if (mc_expired(it, now) || mc_flushed(st, it, now)) {
-			st->stats.reclaimed++;
-			st->stats.expired_unfetched += unfetched;
-		} else {
-			st->stats.evictions++;
-			st->stats.evicted_unfetched += unfetched;
-		}
-		mc_store_unlink(st, it);
+	if (!it)
+		return false;
+	unfetched = !(it->iflags & MC_IT_FETCHED);
+	if (mc_expired(it, now) || mc_flushed(st, it, now)) {
+		st->stats.reclaimed++;
+		st->stats.expired_unfetched += unfetched;
+	} else {
+		st->stats.evictions++;
+		st->stats.evicted_unfetched += unfetched;
+	}
+	mc_store_unlink(st, it);
+	return true;
+}
+
+bool mc_store_evict_tail(struct mc_store *st)
+{
+	return mc_evict_tail(st, mc_now32(st));
+}
+
+/* Evict until need more bytes fit the budget: from this store's LRU tail,
+ * then, with a shared budget, from the others' (st->reclaim). */
+static void mc_make_room(struct mc_store *st, size_t need, uint32_t now)
+{
+	while (mc_over_budget(st, need)) {
+		if (mc_evict_tail(st, now))
+			continue;
+		if (!st->reclaim || !st->reclaim(st->reclaim_arg, st, need))
+			break;
 	}
 }
 
@@ -265,7 +311,7 @@ struct mc_item *mc_store_find(struct mc_store *st, const char *key,
 			      size_t nkey, bool bump)
 {
 	uint32_t now = mc_now32(st);
-	struct mc_item *it = mc_lookup(st, key, nkey, mc_hash(key, nkey));
+	struct mc_item *it = mc_lookup(st, key, nkey, mc_store_hash(key, nkey));
 
 	if (!it)
 		return NULL;
@@ -310,7 +356,7 @@ int mc_item_alloc(struct mc_store *st, const char *key, size_t nkey,
 		return -ENOMEM;
 	}
 	memset(it, 0, sizeof(*it));
-	it->hv = mc_hash(key, nkey);
+	it->hv = mc_store_hash(key, nkey);
 	it->flags = flags;
 	it->exptime = exptime;
 	it->nbytes = (uint32_t)nbytes;
@@ -581,7 +627,7 @@ int mc_store_set_maxbytes(struct mc_store *st, size_t maxbytes)
 {
 	if (maxbytes < st->item_size_max)
 		return -EINVAL;
-	st->maxbytes = maxbytes;
+	__atomic_store_n(&st->budget->maxbytes, maxbytes, __ATOMIC_RELAXED);
 	mc_make_room(st, 0, mc_now32(st));
 	return 0;
 }

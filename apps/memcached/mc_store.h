@@ -12,8 +12,9 @@
  * nbytes + 2 bytes straight from the item, and so a data block read from
  * the wire lands in the item with its terminator, which is checked there.
  *
- * Ownership and lifetime: the store is single-threaded and keeps no
- * reference counts.  A pointer returned by a lookup stays valid until the
+ * Ownership and lifetime: a store is single-threaded and keeps no
+ * reference counts (sm-memcached's workers share several stores, each
+ * under its own lock: mc_cache.h).  A pointer returned by a lookup stays valid until the
  * next call that can unlink or free items (any store, delete, delta, touch,
  * flush or lookup of another key may evict or expire it), so callers use it
  * at once.  An item from mc_item_alloc() belongs to the caller until it is
@@ -83,14 +84,31 @@ struct mc_stats {
 
 typedef int64_t (*mc_clock_fn)(void *arg);
 
+/* The byte budget of linked items (-m), a store's own or one that several
+ * stores share: both fields are read and written with atomics. */
+struct mc_budget {
+	size_t maxbytes;
+	size_t used;			/* mc_item_total() of linked items */
+};
+
+struct mc_store;
+/* Make room elsewhere for need more bytes of this store's budget once its
+ * own LRU is empty; true if it freed something (mc_store_share()). */
+typedef bool (*mc_reclaim_fn)(void *arg, struct mc_store *self,
+			      size_t need);
+
 struct mc_store {
 	struct mc_item **table;
 	uint32_t hashpower;		/* table has 1 << hashpower buckets */
 	struct mc_item *lru_head, *lru_tail;
-	size_t maxbytes;		/* budget for linked items */
+	struct mc_budget *budget;	/* &own, or shared */
+	struct mc_budget own;
 	size_t item_size_max;		/* largest mc_item_total() */
-	size_t mem_used;		/* mc_item_total() of linked items */
+	size_t mem_used;		/* of this store's linked items */
+	uint64_t *cas_src;		/* &cas_last, or shared (atomic) */
 	uint64_t cas_last;		/* last CAS unique handed out */
+	mc_reclaim_fn reclaim;		/* NULL: the budget is its own */
+	void *reclaim_arg;
 	uint32_t oldest_live;		/* flush_all: items linked at or
 					 * before this are dead once it has
 					 * passed; 0 = none */
@@ -124,6 +142,11 @@ enum mc_delta_res {
 /* maxbytes 0 = 64 MB, item_size_max 0 = 1 MB.  0, -EINVAL (item limit
  * above the budget or below one small item) or -ENOMEM. */
 int mc_store_init(struct mc_store *st, size_t maxbytes, size_t item_size_max);
+/* Make st one of several stores behind one budget and one CAS counter,
+ * before it holds any item.  reclaim (may be NULL) is called when st's own
+ * LRU is empty and the budget still has no room. */
+void mc_store_share(struct mc_store *st, struct mc_budget *budget,
+		    uint64_t *cas_src, mc_reclaim_fn reclaim, void *arg);
 /* Free every item and the table; safe to call twice. */
 void mc_store_destroy(struct mc_store *st);
 /* NULL restores time(NULL). */
@@ -133,6 +156,12 @@ int64_t mc_store_now(const struct mc_store *st);
 uint32_t mc_store_realtime(const struct mc_store *st, int64_t exptime);
 /* Bytes an item of this shape costs against the budget and the limit. */
 size_t mc_item_total(size_t nkey, size_t nbytes);
+/* The hash of a key; a store's buckets use its low bits. */
+uint32_t mc_store_hash(const char *key, size_t nkey);
+size_t mc_store_maxbytes(const struct mc_store *st);
+/* Evict the LRU tail item, counted as memcached counts it; false if the
+ * store is empty. */
+bool mc_store_evict_tail(struct mc_store *st);
 
 /* Live item or NULL; expired and flushed items are removed on the way.
  * bump moves it to the LRU head and marks it fetched. */
@@ -174,7 +203,7 @@ struct mc_item *mc_store_touch(struct mc_store *st, const char *key,
  * linked before the (memcached) time delay becomes dead at that time. */
 void mc_store_flush(struct mc_store *st, int64_t delay);
 
-/* A new budget (cache_memlimit); evicts down to it.  0 or -EINVAL. */
+/* A new budget (cache_memlimit); evicts st down to it.  0 or -EINVAL. */
 int mc_store_set_maxbytes(struct mc_store *st, size_t maxbytes);
 
 uint64_t mc_store_next_cas(struct mc_store *st);

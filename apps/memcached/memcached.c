@@ -3,7 +3,8 @@
  * sm-memcached: a memcached-compatible server on libstackmap.
  *
  * The protocol engine (mc_proto.c, mc_meta.c, mc_admin.c) and the store
- * (mc_store.c) know nothing of sockets; memcached_conn.c feeds them each
+ * (mc_store.c, striped over the workers by mc_cache.c) know nothing of
+ * sockets; memcached_conn.c feeds them each
  * connection's bytes, in place in the RX buffers, and packs their answers
  * into TX slots, on the loop the servers share (apps/common/server.c).
  * This file sets the server up.
@@ -27,8 +28,8 @@
 
 /* "stats" ends with the datapath counters, as STAT sm_<name>, summed
  * over the workers: the asking worker's live, the others' as of their
- * last tick (a worker's port is read only by its own thread).  Runs
- * under the shared lock, inside a command. */
+ * last tick (a worker's port is read only by its own thread), under the
+ * shared lock. */
 static void stats_cb(void *arg, const struct mc_out *out)
 {
 	struct mcd_shared *sh = arg;
@@ -37,6 +38,7 @@ static void stats_cb(void *arg, const struct mc_out *out)
 	int i;
 
 	memset(&st, 0, sizeof(st));
+	mcd_lock(sh);
 	for (i = 0; i < sh->nworkers; i++) {
 		struct mcd *m = &sh->workers[i];
 
@@ -53,6 +55,7 @@ static void stats_cb(void *arg, const struct mc_out *out)
 		UTIL_SM_COUNTERS(X)
 #undef X
 	}
+	mcd_unlock(sh);
 	mc_stat_printf(out, "sm_engine", "%s",
 		       sm_engine_name(sm_engine(sh->workers[0].srv.port)));
 #define X(f) mc_stat_printf(out, "sm_" #f, "%" PRIu64, (uint64_t)st.f);
@@ -60,13 +63,11 @@ static void stats_cb(void *arg, const struct mc_out *out)
 #undef X
 	mc_stat_printf(out, "sm_send_timeouts", "%" PRIu64, send_timeouts);
 	mc_stat_printf(out, "sm_pool_resets", "%" PRIu64, pool_resets);
-	mc_stat_printf(out, "sm_store_lock_takes", "%" PRIu64, sh->lock_takes);
-	mc_stat_printf(out, "sm_store_lock_waits", "%" PRIu64, sh->lock_waits);
 }
 
 struct opts {
 	const char *addr, *port_file, *cpus;
-	int port, udp, threads, verbose;
+	int port, udp, threads, verbose, stripes;
 	unsigned send_s;
 	long maxconns;
 	size_t maxbytes, item_max;
@@ -111,6 +112,10 @@ static void usage(FILE *f)
 "      --cpus LIST           pin worker i to the i-th CPU of LIST (0-3,6)\n"
 "                            and give it the connections whose packets\n"
 "                            that CPU receives (a reuseport BPF program)\n"
+"      --lock-stripes N      split the store over N stripes, each with its\n"
+"                            own lock, hash table and LRU, under one -m\n"
+"                            (default 1 with one thread, else 4 per thread\n"
+"                            up to 64; 1 = one lock for the whole store)\n"
 "      --send-timeout S      reset a connection whose client took none of\n"
 "                            its answers for S seconds (default 60; 0 =\n"
 "                            never, as memcached)\n"
@@ -139,7 +144,7 @@ static size_t parse_size(const char *s)
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { O_SEND = 256, O_CPUS };
+	enum { O_SEND = 256, O_CPUS, O_STRIPES };
 	static const struct option lo[] = {
 		{ "port", required_argument, NULL, 'p' },
 		{ "listen", required_argument, NULL, 'l' },
@@ -155,6 +160,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "port-file", required_argument, NULL, 'P' },
 		{ "send-timeout", required_argument, NULL, O_SEND },
 		{ "cpus", required_argument, NULL, O_CPUS },
+		{ "lock-stripes", required_argument, NULL, O_STRIPES },
 		{ "help", no_argument, NULL, 'h' },
 		UTIL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -194,6 +200,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 't': o->threads = util_threads(optarg); break;
 		case O_CPUS: o->cpus = optarg; break;
+		case O_STRIPES:
+			o->stripes = (int)util_num(optarg, 1, MC_STRIPES_MAX);
+			if (o->stripes & (o->stripes - 1))
+				return util_usage_error("--lock-stripes must be a power of two", optarg);
+			break;
 		case 'v': o->verbose++; break;
 		case 'P': o->port_file = optarg; break;
 		case O_SEND: o->send_s = (unsigned)util_num(optarg, 0, 86400); break;
@@ -215,6 +226,7 @@ static void worker_init(struct mcd *m, struct mcd_shared *sh,
 			struct sm_port *port, const struct opts *o)
 {
 	m->sh = sh;
+	mc_thread_init(&m->mt, &sh->cache);
 	srv_init(&m->srv, port, &mcd_ops, m);
 	/* A client may pipeline a get of many large items: keep its input
 	 * and stop offering more only past a few items of output. */
@@ -223,15 +235,19 @@ static void worker_init(struct mcd *m, struct mcd_shared *sh,
 }
 
 /* The store's and the shared connection counts, after the workers'. */
-static void report(const struct workers *w, const struct mcd_shared *sh)
+static void report(const struct workers *w, struct mcd_shared *sh)
 {
+	uint64_t takes, waits;
+	struct mc_stats sum;
+
+	mc_cache_stats(&sh->cache, &sum, &takes, &waits);
 	fprintf(stderr, "sm-memcached: mc threads=%d total_connections=%llu"
-		" rejected_connections=%llu store_lock_takes=%llu"
-		" store_lock_waits=%llu\n", w->n,
+		" rejected_connections=%llu store_stripes=%u"
+		" store_lock_takes=%llu store_lock_waits=%llu\n", w->n,
 		(unsigned long long)sh->info.total_connections,
 		(unsigned long long)sh->info.rejected_connections,
-		(unsigned long long)sh->lock_takes,
-		(unsigned long long)sh->lock_waits);
+		sh->cache.n, (unsigned long long)takes,
+		(unsigned long long)waits);
 }
 
 int main(int argc, char **argv)
@@ -248,7 +264,10 @@ int main(int argc, char **argv)
 	if (o.cpus && workers_parse_cpus(&w, o.cpus) < 0)
 		return EX_USAGE;
 	sh.workers = calloc((size_t)w.n, sizeof(*sh.workers));
-	if (!sh.workers || mc_store_init(&sh.store, o.maxbytes, o.item_max) < 0) {
+	if (!o.stripes)
+		o.stripes = (int)mc_cache_stripes_for(w.n);
+	if (!sh.workers || mc_cache_init(&sh.cache, (unsigned)o.stripes,
+					 w.n > 1, o.maxbytes, o.item_max) < 0) {
 		fprintf(stderr, "sm-memcached: cannot allocate the store\n");
 		return EX_OSERR;
 	}
@@ -279,7 +298,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < w.n; i++)
 		srv_fini(&sh.workers[i].srv);
 	workers_close(&w);
-	mc_store_destroy(&sh.store);
+	mc_cache_destroy(&sh.cache);
 	free(sh.workers);
 	return failed ? EX_SOFTWARE : 0;
 }

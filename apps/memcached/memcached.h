@@ -6,21 +6,19 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "mc_cache.h"
 #include "mc_proto.h"
 #include "server.h"
 #include "stackmap.h"
 
-/* What the workers (-t N) share: the store and the server's info, and
- * the lock that makes each command atomic across workers (memcached's
- * meanings: CAS, incr, add races, one LRU and one -m limit).  The store
- * itself is single-threaded (mc_store.h); the lock is taken around each
- * command line, so no item pointer outlives it. */
+/* What the workers (-t N) share: the store (striped, mc_cache.h) and the
+ * server's info.  The lock guards the info's connection counts and the
+ * workers' published counters (snap), not the store. */
 struct mcd_shared {
-	struct mc_store store;
+	struct mc_cache cache;
 	struct mc_server info;
 	bool threaded;             /* more than one worker: lock */
 	pthread_mutex_t lock;
-	uint64_t lock_takes, lock_waits; /* of them, found it held */
 	int nworkers;
 	struct mcd *workers;       /* for "stats": their counters */
 };
@@ -29,6 +27,7 @@ struct mcd_shared {
 struct mcd {
 	struct srv srv;
 	struct mcd_shared *sh;
+	struct mc_thread mt;       /* its command counters, its cache */
 	/* The port's counters as of this worker's last tick (under the
 	 * lock): what "stats" in another worker adds up. */
 	struct sm_stats snap;

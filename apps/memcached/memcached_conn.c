@@ -33,19 +33,20 @@ __thread struct mcd *mcd_self;
 
 void mcd_lock(struct mcd_shared *sh)
 {
-	if (!sh->threaded)
-		return;
-	if (pthread_mutex_trylock(&sh->lock) != 0) {
+	if (sh->threaded)
 		pthread_mutex_lock(&sh->lock);
-		sh->lock_waits++;  /* contention, for stats */
-	}
-	sh->lock_takes++;
 }
 
 void mcd_unlock(struct mcd_shared *sh)
 {
 	if (sh->threaded)
 		pthread_mutex_unlock(&sh->lock);
+}
+
+/* The info's counters are read by "stats" in any worker, unlocked. */
+static void count(uint64_t *v, int64_t n)
+{
+	__atomic_add_fetch(v, (uint64_t)n, __ATOMIC_RELAXED);
 }
 
 static void sink_write(void *ctx, const void *data, size_t len)
@@ -75,11 +76,9 @@ static void m_open(struct srv *s, int fd, struct srv_conn *c)
 	 * connection over it is told so and closed. */
 	over = sh->info.maxconns > 0 &&
 	       sh->info.curr_connections >= (uint64_t)sh->info.maxconns;
-	if (over)
-		sh->info.rejected_connections++;
-	else
-		sh->info.curr_connections++;
-	sh->info.total_connections++;
+	count(over ? &sh->info.rejected_connections :
+		     &sh->info.curr_connections, 1);
+	count(&sh->info.total_connections, 1);
 	mcd_unlock(sh);
 	if (over) {
 		static const char msg[] = "ERROR Too many open connections\r\n";
@@ -97,9 +96,9 @@ static void m_release(struct srv *s, int fd, struct srv_conn *c)
 	(void)fd;
 	mcd_lock(sh);
 	if (!((struct mconn *)c)->rejected)
-		sh->info.curr_connections--;
-	mc_conn_release(MC(c));
+		count(&sh->info.curr_connections, -1);
 	mcd_unlock(sh);
+	mc_conn_release(MC(c));
 }
 
 /* Once a second: publish this worker's counters for "stats". */
@@ -132,9 +131,7 @@ static size_t m_input(struct srv *s, int fd, struct srv_conn *c,
 
 		want = nl ? (size_t)(nl - buf) + 1 - off : len - off;
 		mcd_self = APP(s);
-		mcd_lock(APP(s)->sh);
-		n = mc_execute(&APP(s)->sh->store, MC(c), buf + off, want, &out);
-		mcd_unlock(APP(s)->sh);
+		n = mc_execute(&APP(s)->mt, MC(c), buf + off, want, &out);
 		if (n < 0) {  /* quit, or an error memcached closes on */
 			srv_close(s, fd, c);
 			return len;

@@ -98,10 +98,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sh.nworkers = 1;
 	sh.workers = &m;
 	clock_s = 1700000000;
-	CHECK(mc_store_init(&sh.store, data[0] & 1 ? 16u << 10 : 1u << 20,
-			    ITEM_MAX) == 0);
-	mc_store_set_clock(&sh.store, fuzz_clock, NULL);
-	sh.store.started = clock_s;
+	CHECK(mc_cache_init(&sh.cache, 1, false,
+			    data[0] & 1 ? 16u << 10 : 1u << 20, ITEM_MAX) == 0);
+	mc_cache_set_clock(&sh.cache, fuzz_clock, NULL);
+	sh.cache.stripes[0].st.started = clock_s;
+	mc_thread_init(&m.mt, &sh.cache);
 	sh.info.maxconns = 16;
 	sh.info.tcpport = 11211;
 	sh.info.threads = 1;
@@ -143,7 +144,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		csim_eof(&k);
 	CHECK(csim_finish(&k, 1000));
 	srv_fini(&m.srv);
-	CHECK(sh.store.mem_used <= sh.store.maxbytes);
-	mc_store_destroy(&sh.store);
+	CHECK(sh.cache.budget.used <= sh.cache.budget.maxbytes);
+	mc_cache_destroy(&sh.cache);
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mc_cache.h"
 #include "mc_proto.h"
 #include "fuzz.h"
 
@@ -12,6 +13,8 @@
  *   byte 0, bit 0:    memory limit 16 KiB (evictions) instead of 1 MiB
  *           bits 1-2: chunk scale 1, 7, 61 or 4093 bytes
  *           bits 3-4: the clock advances 0, 1, 7 or 86400 s per chunk
+ *           bit 5:    the output is full every other time asked
+ *           bit 6:    the store has 4 stripes (one budget) instead of 1
  *   bytes 1-3:        chunk i is 1 + byte[1 + i % 3] * scale bytes long
  * After a close (-1) a new connection continues on the same store.
  */
@@ -56,11 +59,25 @@ static void check_store(const struct mc_store *st)
 	CHECK(st->lru_tail == prev);
 	CHECK(n == st->stats.curr_items);
 	CHECK(bytes == st->mem_used);
-	CHECK(st->mem_used <= st->maxbytes);
+}
+
+/* Every stripe, and the stripes' bytes are the one budget's. */
+static void check_cache(struct mc_cache *c)
+{
+	size_t used = 0;
+	unsigned i;
+
+	for (i = 0; i < c->n; i++) {
+		check_store(&c->stripes[i].st);
+		used += c->stripes[i].st.mem_used;
+	}
+	CHECK(used == c->budget.used);
+	CHECK(used <= c->budget.maxbytes);
 }
 
 struct sess {
-	struct mc_store st;
+	struct mc_cache cache;
+	struct mc_thread t;
 	struct mc_conn c;
 	struct mc_server srv;
 	struct mc_out out;
@@ -87,11 +104,11 @@ static void feed(struct sess *s, const uint8_t *p, size_t n)
 	CHECK(s->in);
 	memcpy(s->in + s->in_len, p, n);
 	s->in_len += n;
-	rc = mc_execute(&s->st, &s->c, s->in, s->in_len, &s->out);
+	rc = mc_execute(&s->t, &s->c, s->in, s->in_len, &s->out);
 	CHECK(rc >= -1 && rc <= (ssize_t)s->in_len);
 	if (rc < 0) {
 		CHECK(s->c.state == MC_CONN_CLOSED);
-		CHECK(mc_execute(&s->st, &s->c, "version\r\n", 9, &s->out) == -1);
+		CHECK(mc_execute(&s->t, &s->c, "version\r\n", 9, &s->out) == -1);
 		/* The server closes; the next connection starts clean. */
 		mc_conn_release(&s->c);
 		mc_conn_init(&s->c);
@@ -104,7 +121,7 @@ static void feed(struct sess *s, const uint8_t *p, size_t n)
 	s->in_len -= (size_t)rc;
 	/* mc_proto.h: the tail is at most one partial command line. */
 	CHECK(s->in_len <= MC_GET_LINE_MAX + 1);
-	CHECK(s->st.mem_used <= s->st.maxbytes);
+	CHECK(s->cache.budget.used <= s->cache.budget.maxbytes);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -119,10 +136,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memset(&s, 0, sizeof(s));
 	now = 1700000000;
-	CHECK(mc_store_init(&s.st, data[0] & 1 ? 16u << 10 : 1u << 20,
-			    ITEM_MAX) == 0);
-	mc_store_set_clock(&s.st, fuzz_clock, NULL);
-	s.st.started = now;
+	CHECK(mc_cache_init(&s.cache, data[0] & 0x40 ? 4 : 1, false,
+			    data[0] & 1 ? 16u << 10 : 1u << 20, ITEM_MAX) == 0);
+	mc_cache_set_clock(&s.cache, fuzz_clock, NULL);
+	for (i = 0; i < s.cache.n; i++)
+		s.cache.stripes[i].st.started = now;
+	mc_thread_init(&s.t, &s.cache);
+	i = 0;
 	s.srv.threads = 1;
 	s.srv.maxconns = 1024;
 	mc_conn_init(&s.c);
@@ -141,9 +161,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		i++;
 		now += step;
 	}
-	check_store(&s.st);
+	check_cache(&s.cache);
 	mc_conn_release(&s.c);
-	mc_store_destroy(&s.st);
+	mc_cache_destroy(&s.cache);
 	free(s.in);
 	return 0;
 }

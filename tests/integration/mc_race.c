@@ -1,4 +1,4 @@
-/* mc_race: a memcached client for concurrency checks (not a test by itself): THREADS connections hammer the same keys at once with incr, cas loops, add races and appends, then the totals are checked exactly. */
+/* mc_race: a memcached client for concurrency checks (not a test by itself): THREADS connections hammer the same keys at once with incr, cas loops, add races and appends while another reads "stats" in a loop, then the totals, and the stats counters summed over the server's threads, are checked exactly. */
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -11,6 +11,7 @@
 static int port;
 static atomic_int add_won[ADD_KEYS];
 static atomic_long cas_retries;
+static atomic_int hammering;
 
 struct conn {
 	int fd;
@@ -128,9 +129,44 @@ static void *hammer(void *arg)
 	return NULL;
 }
 
+/* One "stats" counter's value. */
+static unsigned long long stat(struct conn *c, const char *name)
+{
+	unsigned long long v = 0, found = 0;
+	char line[512], want[128];
+
+	snprintf(want, sizeof(want), "STAT %s %%llu", name);
+	c_send(c, "stats\r\n");
+	for (;;) {
+		c_line(c, line, sizeof(line));
+		if (!strcmp(line, "END"))
+			break;
+		found += sscanf(line, want, &v) == 1;
+	}
+	T_EQ(found, 1);
+	return v;
+}
+
+/* "stats" over and over while the others hammer: its sums are read while
+ * every thread's counters move. */
+static void *watch(void *arg)
+{
+	struct conn c;
+	int n = 0;
+
+	(void)arg;
+	c_open(&c);
+	while (atomic_load(&hammering) || n < 2) {
+		stat(&c, "incr_hits");
+		n++;
+	}
+	close(c.fd);
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
-	pthread_t t[THREADS];
+	pthread_t t[THREADS], w;
 	unsigned long long cas;
 	struct conn c;
 	char line[512];
@@ -147,10 +183,19 @@ int main(int argc, char **argv)
 	expect(&c, "STORED");
 	for (i = 0; i < ADD_KEYS; i++)
 		c_send(&c, "delete race:%d noreply\r\n", i);
+	c_send(&c, "stats reset\r\n");
+	expect(&c, "RESET");
+	atomic_store(&hammering, 1);
+	T_EQ(pthread_create(&w, NULL, watch, NULL), 0);
 	for (i = 0; i < THREADS; i++)
 		T_EQ(pthread_create(&t[i], NULL, hammer, (void *)(long)i), 0);
 	for (i = 0; i < THREADS; i++)
 		T_EQ(pthread_join(t[i], NULL), 0);
+	atomic_store(&hammering, 0);
+	T_EQ(pthread_join(w, NULL), 0);
+	T_EQ(stat(&c, "incr_hits"), THREADS * ROUNDS);
+	T_EQ(stat(&c, "cas_hits"), THREADS * ROUNDS);
+	T_EQ(stat(&c, "cas_badval"), (unsigned long long)atomic_load(&cas_retries));
 	c_send(&c, "get ctr\r\n");
 	c_line(&c, line, sizeof(line));
 	c_line(&c, line, sizeof(line));
@@ -164,7 +209,8 @@ int main(int argc, char **argv)
 	c_line(&c, line, sizeof(line));
 	T_ASSERT(sscanf(line, "VALUE app 0 %ld", &v) == 1);
 	T_EQ(v, THREADS * ROUNDS);
-	printf("incr %d, cas %d (%ld retries), %d add races, append %d: exact\n",
+	printf("incr %d, cas %d (%ld retries), %d add races, append %d, "
+	       "their stats: exact\n",
 	       THREADS * ROUNDS, THREADS * ROUNDS, atomic_load(&cas_retries),
 	       ADD_KEYS, THREADS * ROUNDS);
 	close(c.fd);

@@ -1,6 +1,9 @@
 /* mc_proto_test: sm-memcached store and protocol engine, split input, junk. */
+#include <inttypes.h>
+
 #include "testlib.h"
 
+#include "mc_cache.h"
 #include "mc_proto.h"
 
 static int64_t t_clock = 1700000000;
@@ -33,7 +36,8 @@ static void sink_write(void *ctx, const void *data, size_t len)
 /* One connection to one store, fed the way a server would: the unconsumed
  * tail stays in the input buffer and new bytes are appended to it. */
 struct sess {
-	struct mc_store st;
+	struct mc_cache cache;
+	struct mc_thread t;
 	struct mc_conn c;
 	struct mc_server srv;
 	struct sink out;
@@ -42,6 +46,36 @@ struct sess {
 	size_t in_len, in_cap, max_tail;
 	bool closed;
 };
+
+/* Stripes of the next sess_init(): 1 is the single-threaded server's. */
+static unsigned sess_stripes = 1;
+
+/* What "stats" adds up. */
+static struct mc_stats sess_stats(struct sess *s)
+{
+	struct mc_stats sum;
+	uint64_t takes, waits;
+
+	mc_cache_stats(&s->cache, &sum, &takes, &waits);
+	return sum;
+}
+
+/* The store a key lives in. */
+static struct mc_store *sess_store(struct sess *s, const char *key)
+{
+	return &s->cache.stripes[mc_cache_stripe(&s->cache, key,
+						  strlen(key))].st;
+}
+
+/* The bytes of all stripes' items. */
+static size_t sess_used(struct sess *s)
+{
+	uint64_t buckets, bytes;
+	int64_t oldest;
+
+	mc_cache_sizes(&s->cache, &buckets, &bytes, &oldest);
+	return bytes;
+}
 
 static void extra_stats(void *arg, const struct mc_out *out)
 {
@@ -52,9 +86,12 @@ static void extra_stats(void *arg, const struct mc_out *out)
 static void sess_init(struct sess *s, size_t maxbytes, size_t item_max)
 {
 	memset(s, 0, sizeof(*s));
-	T_EQ(mc_store_init(&s->st, maxbytes, item_max), 0);
-	mc_store_set_clock(&s->st, test_clock, NULL);
-	s->st.started = t_clock;
+	T_EQ(mc_cache_init(&s->cache, sess_stripes, false, maxbytes, item_max),
+	     0);
+	mc_cache_set_clock(&s->cache, test_clock, NULL);
+	for (unsigned i = 0; i < s->cache.n; i++)
+		s->cache.stripes[i].st.started = t_clock;
+	mc_thread_init(&s->t, &s->cache);
 	mc_conn_init(&s->c);
 	s->srv.threads = 1;
 	s->srv.maxconns = 1024;
@@ -69,8 +106,8 @@ static void sess_fini(struct sess *s)
 {
 	mc_conn_release(&s->c);
 	mc_conn_release(&s->c);		/* must be safe twice */
-	mc_store_destroy(&s->st);
-	mc_store_destroy(&s->st);
+	mc_cache_destroy(&s->cache);
+	mc_cache_destroy(&s->cache);
 	free(s->out.buf);
 	free(s->in);
 }
@@ -88,10 +125,10 @@ static void sess_feed(struct sess *s, const char *data, size_t len)
 	}
 	memcpy(s->in + s->in_len, data, len);
 	s->in_len += len;
-	rc = mc_execute(&s->st, &s->c, s->in, s->in_len, &s->o);
+	rc = mc_execute(&s->t, &s->c, s->in, s->in_len, &s->o);
 	if (rc < 0) {
 		T_EQ(rc, -1);
-		T_EQ(mc_execute(&s->st, &s->c, "x\r\n", 3, &s->o), -1);
+		T_EQ(mc_execute(&s->t, &s->c, "x\r\n", 3, &s->o), -1);
 		s->closed = true;
 		s->in_len = 0;
 		return;
@@ -168,9 +205,9 @@ static void test_get_set_cas(void)
 	       "CLIENT_ERROR bad command line format\r\n");
 	EXPECT(&s, "set e 0 0\r\n", "ERROR\r\n");
 	EXPECT(&s, "get\r\n", "ERROR\r\n");
-	T_EQ(s.st.stats.cas_hits, 1);
-	T_EQ(s.st.stats.cas_badval, 2);
-	T_EQ(s.st.stats.cas_misses, 1);
+	T_EQ(sess_stats(&s).cas_hits, 1);
+	T_EQ(sess_stats(&s).cas_badval, 2);
+	T_EQ(sess_stats(&s).cas_misses, 1);
 	sess_fini(&s);
 }
 
@@ -207,8 +244,8 @@ static void test_delete(void)
 	       "Usage: delete <key> [noreply]\r\n");
 	EXPECT(&s, "delete a b c d e\r\n", "ERROR\r\n");
 	EXPECT(&s, "delete\r\n", "ERROR\r\n");
-	T_EQ(s.st.stats.delete_hits, 3);
-	T_EQ(s.st.stats.delete_misses, 1);
+	T_EQ(sess_stats(&s).delete_hits, 3);
+	T_EQ(sess_stats(&s).delete_misses, 1);
 	sess_fini(&s);
 }
 
@@ -241,8 +278,8 @@ static void test_incr_decr(void)
 	EXPECT(&s, "incr nope 1\r\ndecr nope 1\r\n",
 	       "NOT_FOUND\r\nNOT_FOUND\r\n");
 	EXPECT(&s, "incr n\r\n", "ERROR\r\n");
-	T_EQ(s.st.stats.incr_misses, 1);
-	T_EQ(s.st.stats.decr_misses, 1);
+	T_EQ(sess_stats(&s).incr_misses, 1);
+	T_EQ(sess_stats(&s).decr_misses, 1);
 	sess_fini(&s);
 }
 
@@ -276,8 +313,8 @@ static void test_expiry_touch(void)
 	EXPECT(&s, "gat x m\r\n", "CLIENT_ERROR invalid exptime argument\r\n");
 	EXPECT(&s, "gat -1 m\r\nget m\r\n",
 	       "VALUE m 0 1\r\nm\r\nEND\r\nEND\r\n");
-	T_EQ(s.st.stats.touch_hits, 4);
-	T_EQ(s.st.stats.touch_misses, 2);
+	T_EQ(sess_stats(&s).touch_hits, 4);
+	T_EQ(sess_stats(&s).touch_misses, 2);
 	sess_fini(&s);
 }
 
@@ -300,7 +337,7 @@ static void test_flush(void)
 	EXPECT(&s, "set c 0 0 1\r\nc\r\nget a b c\r\n",
 	       "STORED\r\nVALUE c 0 1\r\nc\r\nEND\r\n");
 	EXPECT(&s, "flush_all 0 noreply\r\nget c\r\n", "END\r\n");
-	T_EQ(s.st.stats.cmd_flush, 5);
+	T_EQ(sess_stats(&s).cmd_flush, 5);
 	sess_fini(&s);
 }
 
@@ -319,7 +356,7 @@ static void set_value(struct sess *s, const char *key, size_t n)
 
 static bool has_key(struct sess *s, const char *key)
 {
-	return mc_store_find(&s->st, key, strlen(key), false) != NULL;
+	return mc_store_find(sess_store(s, key), key, strlen(key), false) != NULL;
 }
 
 static void test_lru(void)
@@ -333,16 +370,18 @@ static void test_lru(void)
 		snprintf(key, sizeof(key), "key%d", i);
 		set_value(&s, key, 1000);
 	}
-	T_EQ(s.st.stats.evictions, 0);
+	T_EQ(sess_stats(&s).evictions, 0);
 	sess_feed(&s, "get key0\r\n", 10);	/* the bump saves key0 */
 	for (i = 50; i < 80; i++) {
 		snprintf(key, sizeof(key), "key%d", i);
 		set_value(&s, key, 1000);
-		T_ASSERT(s.st.mem_used <= s.st.maxbytes);
+		T_ASSERT(sess_used(&s) <= mc_store_maxbytes(mc_cache_any(&s.cache)));
 	}
-	T_ASSERT(s.st.stats.evictions > 0);
-	T_EQ(s.st.stats.curr_items + s.st.stats.evictions, 80);
-	T_ASSERT(has_key(&s, "key0") && !has_key(&s, "key1"));
+	T_ASSERT(sess_stats(&s).evictions > 0);
+	T_EQ(sess_stats(&s).curr_items + sess_stats(&s).evictions, 80);
+	/* One LRU per stripe: the order is exact only within a stripe. */
+	if (s.cache.n == 1)
+		T_ASSERT(has_key(&s, "key0") && !has_key(&s, "key1"));
 	T_ASSERT(has_key(&s, "key79") && has_key(&s, "key78"));
 	EXPECT(&s, "cache_memlimit 4\r\n", "MEMLIMIT_TOO_SMALL cannot set "
 	       "maxbytes to less than 8m\r\n");
@@ -372,7 +411,7 @@ static void test_too_large_and_bad_chunk(void)
 	EXPECT(&s, "set big 0 0 99999 noreply\r\n", "");
 	T_EQ(s.c.state, MC_CONN_SWALLOW);
 	EXPECT(&s, "ms big 99999 T0\r\n", "");	/* still swallowing */
-	T_EQ(s.st.stats.store_too_large, 2);
+	T_EQ(sess_stats(&s).store_too_large, 2);
 	mc_conn_init(&s.c);
 	s.c.srv = &s.srv;
 	EXPECT(&s, "ms big 99999 T0\r\n",
@@ -502,10 +541,10 @@ static void test_errors_and_admin(void)
 	T_ASSERT(expect_any_(&s, "stats items\r\nstats slabs\r\n",
 				 "STAT items:1:number 1\r\n"));
 	EXPECT(&s, "stats reset\r\n", "RESET\r\n");
-	T_EQ(s.st.stats.cmd_set, 0);
-	T_EQ(s.st.stats.curr_items, 1);
+	T_EQ(sess_stats(&s).cmd_set, 0);
+	T_EQ(sess_stats(&s).curr_items, 1);
 	EXPECT(&s, "cache_memlimit 100\r\n", "OK\r\n");
-	T_EQ(s.st.maxbytes, 100 * 1024 * 1024);
+	T_EQ(mc_store_maxbytes(mc_cache_any(&s.cache)), 100 * 1024 * 1024);
 	expect_(&s, "get a\0b\r\n", 9, "END\r\n", __LINE__);
 	EXPECT(&s, "quit\r\n", "");
 	T_ASSERT(s.closed);
@@ -540,7 +579,7 @@ static void test_close_cases(void)
 	for (size_t off = 0; off < n; off += 1000)
 		sess_feed(&s, buf + off, n - off < 1000 ? n - off : 1000);
 	T_ASSERT(!s.closed && !strcmp(s.out.buf, "END\r\n"));
-	T_EQ(s.st.stats.get_misses, 5000);
+	T_EQ(sess_stats(&s).get_misses, 5000);
 	memset(buf, ' ', 66000);
 	memcpy(buf, "gets", 4);
 	expect_(&s, buf, 66000, "CLIENT_ERROR line too long\r\n", __LINE__);
@@ -660,10 +699,10 @@ static void test_get_stops_when_full(void)
 	}
 	T_ASSERT(strstr(b.out.buf, "VALUE k3 3 2\r\nv3\r\nVALUE k2 2 2\r\n"
 			"v2\r\nEND\r\nERROR\r\n"));
-	T_EQ(a.st.stats.touch_hits, 2);
-	T_EQ(b.st.stats.touch_hits, 2);
-	T_EQ(a.st.stats.get_hits, b.st.stats.get_hits);
-	T_EQ(a.st.stats.get_misses, b.st.stats.get_misses);
+	T_EQ(sess_stats(&a).touch_hits, 2);
+	T_EQ(sess_stats(&b).touch_hits, 2);
+	T_EQ(sess_stats(&a).get_hits, sess_stats(&b).get_hits);
+	T_EQ(sess_stats(&a).get_misses, sess_stats(&b).get_misses);
 	sess_fini(&a);
 	sess_fini(&b);
 }
@@ -827,14 +866,17 @@ static void test_garbage(void)
 			s.closed = false;
 		}
 	}
-	T_ASSERT(closes > 0 && s.st.stats.cmd_set > 1000);
-	T_ASSERT(s.st.stats.get_hits > 1000 && s.st.stats.evictions > 0);
-	T_ASSERT(s.st.mem_used <= s.st.maxbytes);
+	T_ASSERT(closes > 0 && sess_stats(&s).cmd_set > 1000);
+	T_ASSERT(sess_stats(&s).get_hits > 1000 && sess_stats(&s).evictions > 0);
+	T_ASSERT(sess_used(&s) <= mc_store_maxbytes(mc_cache_any(&s.cache)));
 	sess_fini(&s);
 }
 
-int main(void)
+/* The same inputs on every run: the same seed, the same clock. */
+static void run_all(void)
 {
+	rng_state = 88172645463325252ULL;
+	t_clock = 1700000000;
 	test_get_set_cas();
 	test_add_replace_concat();
 	test_delete();
@@ -850,6 +892,71 @@ int main(void)
 	test_get_stops_when_full();
 	test_split();
 	test_garbage();
+}
+
+/* What makes 8 stripes one cache: one budget that any stripe's store
+ * makes room in, even when its own LRU holds too little; CAS uniques
+ * unique over the stripes; flush_all and stats over all of them. */
+static void test_stripes(void)
+{
+	static char big[12000];
+	char cmd[128], key[16];
+	uint64_t cas[1000], evicted;
+	struct mc_store *st;
+	struct sess s;
+	int i, j;
+
+	sess_stripes = 8;
+	sess_init(&s, 64 * 1024, 16 * 1024);
+	T_EQ(s.cache.n, 8);
+	for (i = 0; i < 1000; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		snprintf(cmd, sizeof(cmd), "set %s 0 0 10\r\n0123456789\r\n"
+			 "gets %s\r\n", key, key);
+		s.out.len = 0;
+		sess_feed(&s, cmd, strlen(cmd));
+		T_ASSERT(strstr(s.out.buf, "STORED\r\nVALUE "));
+		T_ASSERT(sscanf(strstr(s.out.buf, "VALUE"),
+				"VALUE %*s 0 10 %" SCNu64, &cas[i]) == 1);
+		for (j = 0; j < i; j++)
+			T_ASSERT(cas[j] != cas[i]);
+		T_ASSERT(sess_used(&s) <= 64 * 1024);
+	}
+	/* Full: the budget is used whole, over all stripes. */
+	evicted = sess_stats(&s).evictions;
+	T_ASSERT(evicted > 0);
+	T_ASSERT(sess_used(&s) > 60 * 1024);
+	T_EQ(s.cache.budget.used, sess_used(&s));
+	/* big's stripe holds about an eighth of the budget: to make room
+	 * for 12000 bytes it empties itself, then evicts from the others. */
+	st = sess_store(&s, "big");
+	T_ASSERT(st->mem_used < sizeof(big));
+	memset(big, 'v', sizeof(big));
+	snprintf(cmd, sizeof(cmd), "set big 0 0 %zu\r\n", sizeof(big));
+	s.out.len = 0;
+	sess_feed(&s, cmd, strlen(cmd));
+	sess_feed(&s, big, sizeof(big));
+	sess_feed(&s, "\r\n", 2);
+	T_ASSERT(s.out.len == 8 && !memcmp(s.out.buf, "STORED\r\n", 8));
+	T_EQ(st->stats.curr_items, 1);
+	T_ASSERT(sess_stats(&s).evictions > evicted + 30);
+	T_ASSERT(sess_used(&s) <= 64 * 1024);
+	T_EQ(s.cache.budget.used, sess_used(&s));
+	EXPECT(&s, "flush_all\r\n", "OK\r\n");
+	T_EQ(sess_used(&s), 0);
+	T_EQ(sess_stats(&s).curr_items, 0);
+	T_EQ(s.cache.budget.used, 0);
+	sess_fini(&s);
+	sess_stripes = 1;
+}
+
+/* The protocol's answers do not depend on the striping: the whole suite
+ * runs on the single-threaded server's one stripe and on a cache of 8. */
+int main(void)
+{
+	for (sess_stripes = 1; sess_stripes <= 8; sess_stripes *= 8)
+		run_all();
+	test_stripes();
 	printf("mc_proto_test: ok\n");
 	return T_PASS;
 }
