@@ -54,6 +54,95 @@ static int nic_queues(const char *ifname)
 	return q;
 }
 
+/* The one CPU that set holds, or -1. */
+static int only_cpu(const cpu_set_t *set)
+{
+	int c;
+
+	for (c = 0; CPU_COUNT(set) == 1 && c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, set))
+			return c;
+	return -1;
+}
+
+/* The CPU that NAPI instance n processes its packets on, if one: its
+ * kthread's when threaded, else its interrupt's; -1 when it may move. */
+static int napi_cpu(const struct sm_napi_info *n)
+{
+	cpu_set_t set;
+	char path[64], list[32];
+	FILE *f;
+	char *end;
+	long cpu;
+
+	CPU_ZERO(&set);
+	if (n->pid > 0 && n->threaded != 0)
+		return sched_getaffinity(n->pid, sizeof(set), &set) == 0 ?
+		       only_cpu(&set) : -1;
+	if (n->irq <= 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", n->irq);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	cpu = -1;
+	if (fgets(list, sizeof(list), f)) {
+		cpu = strtol(list, &end, 10);
+		if (end == list || (*end != '\n' && *end != '\0'))
+			cpu = -1;  /* a range or a list: not one CPU */
+	}
+	fclose(f);
+	return (int)cpu;
+}
+
+/* Steering by default: with a NIC of a queue per worker and no --cpus,
+ * worker i runs on the CPU of queue i's NAPI instance, when each queue is
+ * processed on one CPU of its own, so that the listeners' program gives
+ * it the connections that queue receives.  As memcached's -N (a thread
+ * per NAPI id), with no hand-off: the kernel picks the listener.  When a
+ * NAPI may move (not pinned) or two share a CPU, it says so and leaves
+ * the connections to the kernel's hash. */
+static void nic_cpus(struct workers *w, const char *prog, const char *ifname)
+{
+	struct sm_napi_info napis[256];
+	int cpus[WORKERS_MAX], i, k, n;
+	uint32_t id;
+
+	n = sm_nic_napis(ifname, napis, 256);
+	for (i = 0; n > 0 && i < w->n; i++) {
+		cpus[i] = -1;
+		if (sm_nic_queue_napi(ifname, (uint32_t)i, &id) < 0)
+			break;
+		for (k = 0; k < n && cpus[i] < 0; k++)
+			if (napis[k].id == id)
+				cpus[i] = napi_cpu(&napis[k]);
+		if (cpus[i] < 0)
+			break;
+	}
+	if (n <= 0 || i < w->n) {
+		fprintf(stderr, "%s: nic %s: queue %d's NAPI instance is not on "
+			"one CPU: the kernel's hash spreads the connections "
+			"(pin its thread or IRQ, or give --cpus)\n", prog,
+			ifname, n <= 0 ? 0 : i);
+		return;
+	}
+	for (i = 1; i < w->n; i++)
+		for (k = 0; k < i; k++)
+			if (cpus[k] == cpus[i]) {
+				fprintf(stderr, "%s: nic %s: queues %d and %d "
+					"are processed on one CPU: the kernel's "
+					"hash spreads the connections\n", prog,
+					ifname, k, i);
+				return;
+			}
+	for (i = 0; i < w->n; i++)
+		w->cpus[i] = cpus[i];
+	w->ncpus = w->n;
+	fprintf(stderr, "%s: nic %s: worker i on the CPU of queue i's NAPI "
+		"instance, with its connections (--cpus to choose)\n", prog,
+		ifname);
+}
+
 int workers_open(struct workers *w, const char *prog, const char *addr,
 		 int *port, const struct sm_config *cfg,
 		 const char *port_file)
@@ -64,6 +153,8 @@ int workers_open(struct workers *w, const char *prog, const char *addr,
 		w->ports[i] = NULL;
 		w->lfds[i] = -1;
 	}
+	if (nq >= w->n && !w->ncpus)
+		nic_cpus(w, prog, cfg->ifname);
 	ret = listeners(w, addr, port);
 	for (i = 0; ret == 0 && i < w->n; i++) {
 		struct sm_config c = *cfg;

@@ -41,7 +41,8 @@ static void usage(FILE *f)
 "                         auto = one per online CPU)\n"
 "      --cpus LIST        pin worker i to the i-th CPU of LIST (0-3,6)\n"
 "                         and give it the connections whose packets that\n"
-"                         CPU receives (a reuseport BPF program)\n"
+"                         CPU receives (a reuseport BPF program;\n"
+"                         default with --nic: queue i's NAPI CPU)\n"
 UTIL_NIC_HELP
 "  -v, --verbose          print the engine and address at start\n"
 "  -h, --help             this help\n"

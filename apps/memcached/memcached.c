@@ -67,7 +67,7 @@ static void stats_cb(void *arg, const struct mc_out *out)
 
 struct opts {
 	const char *addr, *port_file, *cpus;
-	int port, udp, threads, verbose, stripes;
+	int port, udp, threads, verbose, stripes, napi_ids;
 	unsigned send_s;
 	long maxconns;
 	size_t maxbytes, item_max;
@@ -100,6 +100,11 @@ static void usage(FILE *f)
 "                            listener (one SO_REUSEPORT group), sharing\n"
 "                            one store (default 4, as memcached; auto =\n"
 "                            one per online CPU)\n"
+"  -N, --napi_ids N          N RX queues, each with its worker: accepted\n"
+"                            with --nic, where worker i owns queue i and,\n"
+"                            when queue i's NAPI thread or IRQ is on one\n"
+"                            CPU, runs there and gets the connections\n"
+"                            that queue receives (by default; N at most -t)\n"
 "  -v, --verbose             more output (repeatable)\n"
 "  -h, --help                this help\n"
 "\n"
@@ -111,7 +116,8 @@ static void usage(FILE *f)
 "  -P, --port-file FILE      write the bound port to FILE once listening\n"
 "      --cpus LIST           pin worker i to the i-th CPU of LIST (0-3,6)\n"
 "                            and give it the connections whose packets\n"
-"                            that CPU receives (a reuseport BPF program)\n"
+"                            that CPU receives (a reuseport BPF program;\n"
+"                            default with --nic: queue i's NAPI CPU)\n"
 "      --lock-stripes N      split the store over N stripes, each with its\n"
 "                            own lock, hash table and LRU, under one -m\n"
 "                            (default 1 with one thread, else 4 per thread\n"
@@ -153,6 +159,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "max-item-size", required_argument, NULL, 'I' },
 		{ "udp-port", required_argument, NULL, 'U' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "napi_ids", required_argument, NULL, 'N' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "engine", required_argument, NULL, 'e' },
 		{ "bufs", required_argument, NULL, 'b' },
@@ -176,7 +183,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->item_max = 1u << 20;
 	o->send_s = 60;
 	sm_config_init(&o->cfg);
-	while ((ch = getopt_long(argc, argv, "p:l:m:c:I:U:t:ve:b:s:P:h", lo,
+	while ((ch = getopt_long(argc, argv, "p:l:m:c:I:U:t:N:ve:b:s:P:h", lo,
 				 NULL)) != -1) {
 		int r = util_sm_opt(ch, optarg, &o->cfg);
 
@@ -199,6 +206,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				return util_usage_error("UDP is not supported, -U must be 0", optarg);
 			break;
 		case 't': o->threads = util_threads(optarg); break;
+		case 'N': o->napi_ids = (int)util_num(optarg, 1, WORKERS_MAX); break;
 		case O_CPUS: o->cpus = optarg; break;
 		case O_STRIPES:
 			o->stripes = (int)util_num(optarg, 1, MC_STRIPES_MAX);
@@ -214,6 +222,19 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (optind < argc)
 		return util_usage_error("unexpected argument", argv[optind]);
+	if (o->napi_ids > o->threads) {  /* memcached's words */
+		fprintf(stderr, "Number of napi_ids(%d) cannot be greater than "
+			"number of threads(%d)\n", o->napi_ids, o->threads);
+		return -1;
+	}
+	/* memcached -N hands each connection to the thread of its NAPI id;
+	 * here each worker owns a queue of its --nic, and the listeners'
+	 * program steers (workers.c).  Without a NIC there is no queue. */
+	if (o->napi_ids && !o->cfg.ifname) {
+		fprintf(stderr, "-N (a worker per NAPI id) needs --nic IFNAME, "
+			"whose queues the workers own\n");
+		return -1;
+	}
 	/* -c is counted over all workers (memcached_conn.c), which tell a
 	 * connection over it so, as memcached does.  A port takes that
 	 * many, its listener, and room for 64 being told: past that, the

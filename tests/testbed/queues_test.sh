@@ -1,4 +1,4 @@
-# queues_test: on a two-queue testbed NIC, sm-httpd and sm-memcached -t 2 --cpus 0,1 --nic give worker i queue i's NAPI instance to busy-poll, and steering puts every connection on the worker that owns the queue it arrives on (no foreign NAPI); every worker serves; both NAPI instances get their settings back.
+# queues_test: on a two-queue testbed NIC, sm-httpd and sm-memcached -t 2 --cpus 0,1 --nic give worker i queue i's NAPI instance to busy-poll, and steering puts every connection on the worker that owns the queue it arrives on (no foreign NAPI), by default too (without --cpus, -N as memcached's); every worker serves; both NAPI instances get their settings back.
 . tests/lib.sh
 [ "$(nproc)" -ge 2 ] || t_skip "needs 2 CPUs (a queue and a worker per CPU)"
 command -v memcaslap >/dev/null || t_skip "memcaslap is not installed"
@@ -30,6 +30,15 @@ out=$($TB client timeout 30 memcaslap -s 198.18.0.2:11211 -t 1s -T 1 -c 32 -F "$
 	t_fail "memcaslap: $out"
 t_stop m "$T_PID"
 check m
+
+# Without --cpus: steering by default, each worker on its queue's NAPI
+# CPU (the testbed pins queue i's NAPI thread to CPU i); -N as memcached.
+t_start n $TB server-all "$BUILD/sm-memcached" -p 11211 -l 198.18.0.2 -t 2 -N 2 --nic "$SRV_IF"
+out=$($TB client timeout 30 memcaslap -s 198.18.0.2:11211 -t 1s -T 1 -c 32 -F "$T_DIR/small.cfg" 2>&1) ||
+	t_fail "memcaslap: $out"
+t_stop n "$T_PID"
+check n
+t_expect "n: steered by default" 1 "$(grep -c "worker i on the CPU of queue i's NAPI" "$T_DIR/n.err")"
 
 after=$(ip netns exec "$SRV_NS" "$BUILD/sm-nic" "$SRV_IF" | awk '$1 ~ /^[0-9]+$/ && NF >= 7 { print $1, $4, $5, $6 }' | sort)
 t_expect "both NAPI instances restored" "$before" "$after"

@@ -30,4 +30,14 @@ for c in "sm-httpd --fixed 1024 -c 0" "sm-httpd --fixed x" "sm-memcached -m -1" 
 	 "zc-threshold 0" "zc-threshold 12x" "zc-threshold 1 17" "zc-threshold 1 2 3"; do
 	usage_error $c
 done
+# -N as memcached's: at most -t, in memcached's words; and it needs --nic.
+usage_error sm-memcached -t 2 -N 3
+mine=$(cat "$T_DIR/err")
+if command -v memcached >/dev/null; then
+	ref=$(timeout 10 memcached -u nobody -p 0 -U 0 -t 2 -N 3 2>&1 >/dev/null)
+	t_expect "-N over -t, as memcached" "$ref" "$mine"
+fi
+usage_error sm-memcached -t 2 -N 2
+grep -q "needs --nic" "$T_DIR/err" || t_fail "-N without --nic: $(cat "$T_DIR/err")"
+t_expect_end
 exit 0
