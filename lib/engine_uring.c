@@ -314,6 +314,22 @@ static void maybe_release(struct sm_port *port, struct sm__conn *c)
 
 /* ---- submission ---- */
 
+/* Cancel c's multishot recv (a pause).  With the SQ full, c waits on the
+ * want list and arm_wanted() submits the cancel at the next sync. */
+static void cancel_recv(struct sm_port *port, struct ur *u, struct sm__conn *c)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+
+	if (!sqe) {
+		u->backlog = true;
+		want_add(port, c);
+		return;
+	}
+	io_uring_prep_cancel64(sqe, ud(UR_RECV, sm__conn_idx(port, c), 0), 0);
+	io_uring_sqe_set_data64(sqe, ud(UR_CANCEL, 0, 0));
+	c->eng |= UR_CANCELING;
+}
+
 /* Arm the multishot recv/accept of conns on the want list. */
 static void arm_wanted(struct sm_port *port, struct ur *u)
 {
@@ -328,6 +344,12 @@ static void arm_wanted(struct sm_port *port, struct ur *u)
 		ci = i;
 		i = c->next_rx;
 		c->flags &= ~SM__C_ON_RXREADY;
+		if ((c->flags & (SM__C_PAUSED | SM__C_CLOSING | SM__C_CLOSED)) ==
+		    SM__C_PAUSED && (c->eng & (UR_ARMED | UR_CANCELING)) ==
+		    UR_ARMED) {
+			cancel_recv(port, u, c);  /* a pause the SQ had no room for */
+			continue;
+		}
 		if (c->flags & (SM__C_CLOSING | SM__C_CLOSED | SM__C_RX_DONE |
 				SM__C_PAUSED) || (c->eng & UR_ARMED)) {
 			maybe_release(port, c);
@@ -707,17 +729,13 @@ static int ur_sync(struct sm_port *port, int timeout_ms)
 static void ur_pause(struct sm_port *port, struct sm__conn *c)
 {
 	struct ur *u = port->eng;
-	struct io_uring_sqe *sqe;
 
 	if (!(c->flags & SM__C_PAUSED)) {
 		want_add(port, c);
 		return;
 	}
-	if (!(c->eng & UR_ARMED) || !(sqe = io_uring_get_sqe(&u->ring)))
-		return;  /* (no SQE: it stops at its next end instead) */
-	io_uring_prep_cancel64(sqe, ud(UR_RECV, sm__conn_idx(port, c), 0), 0);
-	io_uring_sqe_set_data64(sqe, ud(UR_CANCEL, 0, 0));
-	c->eng |= UR_CANCELING;
+	if ((c->eng & (UR_ARMED | UR_CANCELING)) == UR_ARMED)
+		cancel_recv(port, u, c);
 }
 
 /* One IORING_REGISTER_NAPI call.  The kernel writes the previous settings
