@@ -117,7 +117,9 @@ struct sm_port;
 /* RX: the peer closed its side (no more data will come); len is 0. */
 #define SM_F_EOF          0x0002
 /* RX: the connection failed (or a listener cannot accept any more, e.g.
- * EINVAL once shut down); err holds the errno; len is 0. */
+ * EINVAL once shut down); err holds the errno; len is 0.  It is the
+ * socket's last RX slot: no data follows it, even if a failed send left
+ * the receiving side open.  The socket stays attached until closed. */
 #define SM_F_ERR          0x0004
 /* TX: close the socket once all data queued before this slot, and this
  * slot's own data (len may be 0), has been sent. */

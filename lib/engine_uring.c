@@ -574,7 +574,8 @@ static void on_recv(struct sm_port *port, struct ur *u, struct sm__conn *c,
 		maybe_release(port, c);  /* the close's cancel, or its last data */
 	else if (!(c->eng & UR_ARMED))
 		want_add(port, c);  /* re-armed unless done or closing */
-	(void)u;
+	else if ((c->flags & SM__C_ERR_SENT) && !(c->eng & UR_CANCELING))
+		cancel_recv(port, u, c);  /* a send failed: reading ends too */
 }
 
 /* Free a sent buffer now, or when its zero-copy notices are all in. */

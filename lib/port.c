@@ -547,8 +547,9 @@ void sm__rx_data(struct sm_port *port, struct sm__conn *c, uint32_t buf,
 {
 	struct sm__pool *p = &port->pool;
 
-	if (c->flags & SM__C_CLOSING) {
-		/* The app closed this socket: its data must not surface. */
+	if (c->flags & (SM__C_CLOSING | SM__C_ERR_SENT)) {
+		/* The app closed this socket, or its SM_F_ERR is out (the
+		 * last slot of a connection): its data must not surface. */
 		sm__pool_put(p, buf);
 		return;
 	}
