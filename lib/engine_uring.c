@@ -232,12 +232,35 @@ static void fixed_setup(struct sm_port *port, struct ur *u)
 		io_uring_register_buffers(&u->ring, iov, (unsigned)n) == 0;
 }
 
+/* At teardown, the fds nobody will see again: closes still in the SQ,
+ * and sockets accepted into completions not yet harvested. */
+static void close_unseen(struct io_uring *ring)
+{
+	struct io_uring_cqe *cqe;
+	unsigned i, head;
+
+	for (i = ring->sq.sqe_head; i != ring->sq.sqe_tail; i++) {
+		const struct io_uring_sqe *sqe =
+			&ring->sq.sqes[i & ring->sq.ring_mask];
+
+		if (sqe->opcode == IORING_OP_CLOSE)
+			close(sqe->fd);
+	}
+	(void)io_uring_get_events(ring);  /* overflowed CQEs into the CQ */
+	io_uring_for_each_cqe(ring, head, cqe)
+		if ((enum ur_op)(cqe->user_data >> 56) == UR_ACCEPT &&
+		    cqe->res >= 0)
+			close(cqe->res);
+}
+
 static void ur_fini(struct sm_port *port)
 {
 	struct ur *u = port->eng;
 
 	if (!u)
 		return;
+	if (!u->disabled)
+		close_unseen(&u->ring);
 	/* Tearing the ring down cancels every request and drops the
 	 * kernel's references to the sockets and the pool. */
 	io_uring_queue_exit(&u->ring);
