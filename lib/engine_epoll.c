@@ -6,7 +6,8 @@
  * so it is written as a good epoll server would be: edge-triggered events
  * registered once per socket (no epoll_ctl on the data path), a ready list
  * instead of re-polling, short reads taken as "drained" (saves the final
- * EAGAIN read), queued output written with one writev per socket, and
+ * EAGAIN read), a readv over several buffers for a stream, queued output
+ * written with one writev per socket, and
  * EPOLLOUT edges only consulted after the kernel refused data.
  */
 #include <errno.h>
@@ -22,7 +23,8 @@
 
 #define EP_EVENTS 512
 #define EP_IOV 64          /* buffers per writev */
-#define EP_RX_BUDGET 16    /* reads per socket per sync, for fairness */
+#define EP_RX_BUDGET 16    /* buffers read per socket per sync, fairness */
+#define EP_RX_IOV 8        /* buffers per readv */
 #define EP_ACCEPT_BUDGET 256
 
 /* sm__conn.eng bits */
@@ -248,29 +250,49 @@ static void ep_accept(struct sm_port *port, struct sm__conn *l)
 	rxready_add(port, l);  /* budget or room ran out: more next time */
 }
 
-/* Read from c until drained, its budget is spent or room runs out.
+/* Read from c until drained, its budget is spent or room runs out: one
+ * buffer per recv() while reads come short (small messages), a readv()
+ * over up to EP_RX_IOV once one has filled its buffer (a stream).
  * Returns false when reading stopped for lack of room or buffers. */
 static bool ep_read(struct sm_port *port, struct sm__conn *c)
 {
 	struct sm__pool *p = &port->pool;
-	uint32_t b, n;
+	struct iovec iov[EP_RX_IOV];
+	uint32_t b[EP_RX_IOV], n, k, i, want = 1;
+	size_t left;
 	ssize_t r;
 
-	for (n = 0; n < EP_RX_BUDGET; n++) {
-		if (sm__rx_room(port) == 0) {
+	for (n = 0; n < EP_RX_BUDGET; n += k) {
+		k = sm__rx_room(port);
+		if (k == 0) {
 			port->st.rx_stalls++;
 			return false;
 		}
-		b = sm__rx_avail(port) ? sm__pool_get(p, SM__OWN_RXQ) : SM__NONE;
-		if (b == SM__NONE) {
+		k = k < want ? k : want;
+		k = k < EP_RX_BUDGET - n ? k : EP_RX_BUDGET - n;
+		for (i = 0; i < k && sm__rx_avail(port); i++) {
+			b[i] = sm__pool_get(p, SM__OWN_RXQ);
+			iov[i].iov_base = sm__pool_buf(p, b[i]);
+			iov[i].iov_len = p->buf_size;
+		}
+		if ((k = i) == 0) {
 			port->st.pool_empty++;
 			port->st.rx_stalls++;
 			return false;
 		}
 		port->st.syscalls++;
-		r = recv(c->fd, sm__pool_buf(p, b), p->buf_size, 0);
+		r = k == 1 ? recv(c->fd, iov[0].iov_base, p->buf_size, 0)
+			   : readv(c->fd, iov, (int)k);
+		for (i = 0, left = r > 0 ? (size_t)r : 0; i < k; i++) {
+			size_t len = left < p->buf_size ? left : p->buf_size;
+
+			if (len)
+				sm__rx_data(port, c, b[i], (uint32_t)len);
+			else
+				sm__pool_put(p, b[i]);
+			left -= len;
+		}
 		if (r <= 0) {
-			sm__pool_put(p, b);
 			if (r < 0 && errno == EINTR)
 				continue;
 			c->eng &= ~EP_READABLE;
@@ -280,14 +302,14 @@ static bool ep_read(struct sm_port *port, struct sm__conn *c)
 				sm__rx_event(port, c, SM_F_ERR, errno);
 			return true;
 		}
-		sm__rx_data(port, c, b, (uint32_t)r);
-		if ((size_t)r < p->buf_size && !(c->eng & EP_HUP)) {
+		if ((size_t)r < k * p->buf_size && !(c->eng & EP_HUP)) {
 			/* Short read: drained; the next byte brings an edge.
 			 * Not so for a FIN reported by the edge we consumed:
 			 * then read on until recv() says 0. */
 			c->eng &= ~EP_READABLE;
 			return true;
 		}
+		want = EP_RX_IOV;
 	}
 	return true;
 }
