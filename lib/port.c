@@ -372,19 +372,30 @@ struct sm__conn *sm__conn_new(struct sm_port *port, int fd, uint32_t flags)
 	return c;
 }
 
+/* The RX slots c has waiting: its queued buffers, an ACCEPT, and one
+ * EOF-or-ERR.  port->npend is their sum over all conns; the code that
+ * changes c's rxq or PEND_* bits notes pend_slots(c) first and calls
+ * pend_account() after, the one place npend changes. */
+static uint32_t pend_slots(const struct sm__conn *c)
+{
+	return c->rxq.count + !!(c->flags & SM__C_PEND_ACCEPT) +
+	       !!(c->flags & (SM__C_PEND_EOF | SM__C_PEND_ERR));
+}
+
+static void pend_account(struct sm_port *port, const struct sm__conn *c,
+			 uint32_t before)
+{
+	port->npend = port->npend - before + pend_slots(c);
+}
+
 static void rxq_drop(struct sm_port *port, struct sm__conn *c)
 {
-	uint32_t b;
+	uint32_t b, before = pend_slots(c);
 
-	while ((b = sm__bufq_pop(&port->pool, &c->rxq)) != SM__NONE) {
+	while ((b = sm__bufq_pop(&port->pool, &c->rxq)) != SM__NONE)
 		sm__pool_put(&port->pool, b);
-		port->npend--;
-	}
-	if (c->flags & SM__C_PEND_ACCEPT)
-		port->npend--;
-	if (c->flags & (SM__C_PEND_EOF | SM__C_PEND_ERR))
-		port->npend--;
 	c->flags &= ~(SM__C_PEND_ACCEPT | SM__C_PEND_EOF | SM__C_PEND_ERR);
+	pend_account(port, c, before);
 }
 
 static void conn_free(struct sm_port *port, struct sm__conn *c)
@@ -546,6 +557,7 @@ void sm__rx_data(struct sm_port *port, struct sm__conn *c, uint32_t buf,
 		 uint32_t len)
 {
 	struct sm__pool *p = &port->pool;
+	uint32_t before;
 
 	if (c->flags & (SM__C_CLOSING | SM__C_ERR_SENT)) {
 		/* The app closed this socket, or its SM_F_ERR is out (the
@@ -563,8 +575,9 @@ void sm__rx_data(struct sm_port *port, struct sm__conn *c, uint32_t buf,
 	p->meta[buf].owner = SM__OWN_RXQ;
 	p->meta[buf].off = 0;
 	p->meta[buf].len = len;
+	before = pend_slots(c);
 	sm__bufq_push(p, &c->rxq, buf);
-	port->npend++;
+	pend_account(port, c, before);
 	pend_add(port, c);
 }
 
@@ -572,7 +585,7 @@ void sm__rx_data(struct sm_port *port, struct sm__conn *c, uint32_t buf,
 void sm__rx_event(struct sm_port *port, struct sm__conn *c, uint16_t flag,
 		  int err)
 {
-	uint32_t pflag;
+	uint32_t pflag, before;
 
 	if (flag != SM_F_ACCEPT) {
 		c->flags |= SM__C_RX_DONE;
@@ -604,8 +617,9 @@ void sm__rx_event(struct sm_port *port, struct sm__conn *c, uint16_t flag,
 			c->flags = (c->flags & ~SM__C_PEND_EOF) | pflag;
 		return;
 	}
+	before = pend_slots(c);
 	c->flags |= pflag;
-	port->npend++;
+	pend_account(port, c, before);
 	pend_add(port, c);
 }
 
@@ -621,15 +635,15 @@ static void pend_deliver(struct sm_port *port)
 {
 	struct sm__pool *p = &port->pool;
 	struct sm__conn *c;
-	uint32_t b, n;
+	uint32_t b, n, before;
 
 	while (port->pend.head != SM__NONE) {
 		c = &port->conns[port->pend.head];
+		before = pend_slots(c);
 		n = 0;
 		if ((c->flags & SM__C_PEND_ACCEPT) && !rx_ring_full(port)) {
 			rx_put(port, c->fd, SM_NO_BUF, 0, 0, SM_F_ACCEPT, 0);
 			c->flags &= ~SM__C_PEND_ACCEPT;
-			port->npend--;
 		}
 		while (!(c->flags & SM__C_PEND_ACCEPT) && !rx_ring_full(port) &&
 		       n < SM__PEND_TURN &&
@@ -637,7 +651,6 @@ static void pend_deliver(struct sm_port *port)
 			p->meta[b].owner = SM__OWN_APP;
 			rx_put(port, c->fd, b, p->meta[b].off, p->meta[b].len,
 			       0, 0);
-			port->npend--;
 			n++;
 		}
 		if (c->rxq.count == 0 && !(c->flags & SM__C_PEND_ACCEPT) &&
@@ -648,8 +661,8 @@ static void pend_deliver(struct sm_port *port)
 			rx_put(port, c->fd, SM_NO_BUF, 0, 0,
 			       err ? SM_F_ERR : SM_F_EOF, err ? c->err : 0);
 			c->flags &= ~(SM__C_PEND_EOF | SM__C_PEND_ERR);
-			port->npend--;
 		}
+		pend_account(port, c, before);
 		if (c->flags & (SM__C_PEND_ACCEPT | SM__C_PEND_EOF |
 				SM__C_PEND_ERR) || c->rxq.count) {
 			if (rx_ring_full(port)) {
