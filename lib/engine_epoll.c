@@ -35,8 +35,6 @@
 struct ep {
 	int epfd;
 	struct sm__clist rxready;   /* readable conns and busy listeners */
-	struct sm__clist paused;    /* listeners paused by EMFILE */
-	uint64_t paused_ms;         /* when the first of them was paused */
 	struct epoll_event ev[EP_EVENTS];
 };
 
@@ -54,7 +52,6 @@ static int ep_init(struct sm_port *port)
 		return ret;
 	}
 	sm__clist_init(&e->rxready);
-	sm__clist_init(&e->paused);
 	port->eng = e;
 	return 0;
 }
@@ -152,56 +149,33 @@ static void ep_flush(struct sm_port *port, struct sm__conn *c)
 	}
 }
 
-/* Listeners paused by EMFILE try to accept again. */
-static void resume_paused(struct sm_port *port, struct ep *e)
-{
-	uint32_t i;
-
-	for (i = e->paused.head; i != SM__NONE; ) {
-		struct sm__conn *l = sm__conn_at(port, i);
-
-		i = l->next_rx;
-		l->flags &= ~SM__C_ON_RXREADY;
-		rxready_add(port, l);
-	}
-	sm__clist_init(&e->paused);
-}
-
 static void ep_close_conn(struct sm_port *port, struct sm__conn *c)
 {
-	struct ep *e = port->eng;
-
 	port->st.syscalls++;
 	close(c->fd);
 	c->flags |= SM__C_CLOSED;
 	/* On the ready list: released when popped from it. */
 	if (!(c->flags & SM__C_ON_RXREADY))
 		sm__conn_release(port, c);
-	/* An fd is free again: listeners paused by EMFILE may accept. */
-	resume_paused(port, e);
+	sm__accept_retry(port);  /* an fd is free again */
 }
 
 /* Submit: write queued output, close what the app closed. */
 static void ep_tx(struct sm_port *port)
 {
 	struct sm__conn *c;
-	uint32_t i;
 
-	while ((i = port->txready.head) != SM__NONE) {
-		c = sm__conn_at(port, i);
-		port->txready.head = c->next_tx;
-		c->flags &= ~SM__C_ON_TXQ;
+	while ((c = sm__txready_peek(port))) {
+		sm__txready_pop(port);
 		ep_flush(port, c);
 		if ((c->flags & SM__C_CLOSING) &&
 		    (c->txq.count == 0 || (c->flags & SM__C_TX_DEAD)))
 			ep_close_conn(port, c);
 	}
-	port->txready.tail = SM__NONE;
 }
 
 static void ep_accept(struct sm_port *port, struct sm__conn *l)
 {
-	struct ep *e = port->eng;
 	struct sm__conn *c;
 	int fd, n;
 
@@ -219,17 +193,8 @@ static void ep_accept(struct sm_port *port, struct sm__conn *l)
 				sm__rx_event(port, l, SM_F_ERR, errno);
 				return;  /* RX_DONE: not polled again */
 			}
-			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM) {
-				/* Retrying now would fail again: wait for a
-				 * close or the retry (and keep the edge in
-				 * mind). */
-				if (e->paused.head == SM__NONE)
-					e->paused_ms = sm__mono_ms();
-				l->flags |= SM__C_ON_RXREADY;
-				SM__CLIST_PUSH(port, &e->paused, l, next_rx);
-				return;
-			}
+			if (sm__accept_wait(port, l, errno))
+				return;  /* parked; its edge kept in mind */
 			continue;  /* ECONNABORTED and the like */
 		}
 		c = sm__conn_new(port, fd, 0);
@@ -383,18 +348,14 @@ static void ep_event(struct sm_port *port, const struct epoll_event *ev)
 static int ep_sync(struct sm_port *port, int timeout_ms)
 {
 	struct ep *e = port->eng;
-	bool work = port->txready.head != SM__NONE;
+	bool work = sm__txready_peek(port) != NULL;
 	int n, i;
 
-	if (e->paused.head != SM__NONE &&
-	    sm__mono_ms() - e->paused_ms >= SM__PAUSE_RETRY_MS)
-		resume_paused(port, e);
-	if (e->paused.head != SM__NONE)
-		timeout_ms = sm__pause_timeout(timeout_ms);
+	timeout_ms = sm__accept_timeout(port, timeout_ms);
 	ep_tx(port);
 	/* Sockets left readable only help if there is room and a buffer to
 	 * read into; otherwise sleep until sends free some (no spinning). */
-	if (port->nowait || port->txready.head != SM__NONE ||
+	if (port->nowait || sm__txready_peek(port) ||
 	    (e->rxready.head != SM__NONE && sm__rx_room(port) > 0 &&
 	     sm__rx_avail(port) > 0))
 		timeout_ms = 0;
@@ -446,5 +407,6 @@ const struct sm__engine_ops sm__engine_epoll = {
 	.sync = ep_sync,
 	.refill = ep_refill,
 	.pause = ep_pause,
+	.accept_again = rxready_add,
 	.busy_poll = ep_busy_poll,
 };

@@ -58,8 +58,6 @@ struct ur {
 	bool disabled;          /* created disabled: ur_bind() enables it */
 	bool backlog;           /* the SQ filled up: work left for next sync */
 	struct sm__clist want;  /* conns whose recv/accept must be armed */
-	struct sm__clist paused;/* listeners paused by EMFILE */
-	uint64_t paused_ms;     /* when the first of them was paused */
 };
 
 static inline uint64_t ud(enum ur_op op, uint32_t conn, uint32_t buf)
@@ -278,7 +276,6 @@ static int ur_init(struct sm_port *port)
 	if (!u)
 		return -ENOMEM;
 	sm__clist_init(&u->want);
-	sm__clist_init(&u->paused);
 	ret = ring_setup(u);
 	if (ret < 0) {
 		free(u);
@@ -473,11 +470,9 @@ static bool close_conn(struct sm_port *port, struct ur *u, struct sm__conn *c)
 static void ur_tx(struct sm_port *port, struct ur *u)
 {
 	struct sm__conn *c;
-	uint32_t i;
 	bool ok = true;
 
-	while (ok && (i = port->txready.head) != SM__NONE) {
-		c = sm__conn_at(port, i);
+	while (ok && (c = sm__txready_peek(port))) {
 		if (c->flags & SM__C_CLOSED || c->tx_sent) {
 			ok = true;  /* in flight: its completion requeues */
 		} else if (c->txq.count && !(c->flags & SM__C_TX_DEAD)) {
@@ -489,29 +484,12 @@ static void ur_tx(struct sm_port *port, struct ur *u)
 			u->backlog = true;
 			break;
 		}
-		port->txready.head = c->next_tx;
-		c->flags &= ~SM__C_ON_TXQ;
+		sm__txready_pop(port);
 		maybe_release(port, c);
 	}
-	if (port->txready.head == SM__NONE)
-		port->txready.tail = SM__NONE;
 }
 
 /* ---- completions ---- */
-
-static void resume_paused(struct sm_port *port, struct ur *u)
-{
-	uint32_t i = u->paused.head;
-
-	sm__clist_init(&u->paused);
-	while (i != SM__NONE) {
-		struct sm__conn *l = sm__conn_at(port, i);
-
-		i = l->next_rx;
-		l->flags &= ~SM__C_ON_RXREADY;
-		want_add(port, l);
-	}
-}
 
 static void close_fd(struct sm_port *port, struct ur *u, int fd)
 {
@@ -553,17 +531,8 @@ static void on_accept(struct sm_port *port, struct ur *u, struct sm__conn *l,
 		maybe_release(port, l);
 		return;
 	}
-	if (cqe->res == -EMFILE || cqe->res == -ENFILE ||
-	    cqe->res == -ENOBUFS || cqe->res == -ENOMEM) {
-		/* Re-arming now would fail at once: wait for a close, or
-		 * the retry (SM__PAUSE_RETRY_MS). */
-		if (u->paused.head == SM__NONE)
-			u->paused_ms = sm__mono_ms();
-		l->flags |= SM__C_ON_RXREADY;
-		SM__CLIST_PUSH(port, &u->paused, l, next_rx);
-		return;
-	}
-	want_add(port, l);
+	if (!sm__accept_wait(port, l, -cqe->res))
+		want_add(port, l);  /* else re-arming would fail at once */
 }
 
 static void on_recv(struct sm_port *port, struct ur *u, struct sm__conn *c,
@@ -681,7 +650,7 @@ static void on_cqe(struct sm_port *port, struct ur *u,
 	case UR_CLOSE:
 		c->inflight--;
 		maybe_release(port, c);
-		resume_paused(port, u);
+		sm__accept_retry(port);  /* an fd is free again */
 		break;
 	case UR_CANCEL:
 	case UR_FDCLOSE:
@@ -700,8 +669,6 @@ static int ur_enter(struct sm_port *port, struct ur *u, int timeout_ms)
 	struct io_uring_cqe *cqe;
 	int ret;
 
-	if (u->paused.head != SM__NONE)
-		timeout_ms = sm__pause_timeout(timeout_ms);
 	if (port->nowait || u->backlog || io_uring_cq_ready(ring))
 		timeout_ms = 0;
 	if (timeout_ms == 0 && !pending && u->taskrun_flag &&
@@ -732,9 +699,7 @@ static int ur_sync(struct sm_port *port, int timeout_ms)
 	int ret;
 
 	u->backlog = false;
-	if (u->paused.head != SM__NONE &&
-	    sm__mono_ms() - u->paused_ms >= SM__PAUSE_RETRY_MS)
-		resume_paused(port, u);
+	timeout_ms = sm__accept_timeout(port, timeout_ms);
 	ur_tx(port, u);
 	arm_wanted(port, u);
 	ret = ur_enter(port, u, timeout_ms);
@@ -807,6 +772,7 @@ const struct sm__engine_ops sm__engine_uring = {
 	.sync = ur_sync,
 	.refill = ur_refill,
 	.pause = ur_pause,
+	.accept_again = want_add,
 	.busy_poll = ur_busy_poll,
 	.bind = ur_bind,
 };

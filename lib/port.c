@@ -208,6 +208,7 @@ int sm_open(struct sm_port **portp, const struct sm_config *cfg)
 	port->conns_free = SM__NONE;
 	sm__clist_init(&port->pend);
 	sm__clist_init(&port->txready);
+	sm__clist_init(&port->parked);
 	/* The TX ring may hold a quarter of the pool: RX needs the rest. */
 	port->tx_cap = cfg->ring_size - 1;
 	if (port->tx_cap > cfg->num_bufs / 4)
@@ -693,6 +694,72 @@ void sm__txready(struct sm_port *port, struct sm__conn *c)
 		c->flags |= SM__C_ON_TXQ;
 		SM__CLIST_PUSH(port, &port->txready, c, next_tx);
 	}
+}
+
+/* The engines' view of the TX-ready list: the first conn with TX to
+ * submit or a close to do (NULL if none), and taking it off. */
+struct sm__conn *sm__txready_peek(struct sm_port *port)
+{
+	uint32_t i = port->txready.head;
+
+	return i == SM__NONE ? NULL : sm__conn_at(port, i);
+}
+
+void sm__txready_pop(struct sm_port *port)
+{
+	struct sm__conn *c = sm__conn_at(port, port->txready.head);
+
+	port->txready.head = c->next_tx;
+	if (port->txready.head == SM__NONE)
+		port->txready.tail = SM__NONE;
+	c->flags &= ~SM__C_ON_TXQ;
+}
+
+/* ---- listeners out of fds ---- */
+
+/* An accept on l failed with err.  For EMFILE and the like, retrying at
+ * once would fail again: l is parked (true) until a socket of the port
+ * closes or SM__PAUSE_RETRY_MS pass, then handed back to the engine.
+ * While parked it counts as on the engine's ready list (ON_RXREADY), so
+ * the engine leaves its link alone. */
+bool sm__accept_wait(struct sm_port *port, struct sm__conn *l, int err)
+{
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
+		return false;
+	if (port->parked.head == SM__NONE)
+		port->parked_ms = sm__mono_ms();
+	l->flags |= SM__C_ON_RXREADY;
+	SM__CLIST_PUSH(port, &port->parked, l, next_rx);
+	return true;
+}
+
+/* An fd is free again: parked listeners may accept. */
+void sm__accept_retry(struct sm_port *port)
+{
+	uint32_t i = port->parked.head;
+
+	sm__clist_init(&port->parked);
+	while (i != SM__NONE) {
+		struct sm__conn *l = sm__conn_at(port, i);
+
+		i = l->next_rx;
+		l->flags &= ~SM__C_ON_RXREADY;
+		port->ops->accept_again(port, l);
+	}
+}
+
+/* At the start of a sync: parked listeners whose retry is due go back,
+ * and the wait is no longer than the retry while any stays parked. */
+int sm__accept_timeout(struct sm_port *port, int timeout_ms)
+{
+	if (port->parked.head == SM__NONE)
+		return timeout_ms;
+	if (sm__mono_ms() - port->parked_ms >= SM__PAUSE_RETRY_MS) {
+		sm__accept_retry(port);
+		return timeout_ms;
+	}
+	return timeout_ms < 0 || timeout_ms > SM__PAUSE_RETRY_MS ?
+	       SM__PAUSE_RETRY_MS : timeout_ms;
 }
 
 /* The engine sent the first buffer of c's queue completely: pop it.  The

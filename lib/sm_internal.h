@@ -186,6 +186,8 @@ struct sm__engine_ops {
 	void (*refill)(struct sm_port *port);
 	/* Reading of c was paused or resumed (SM__C_PAUSED changed). */
 	void (*pause)(struct sm_port *port, struct sm__conn *c);
+	/* Listener l, parked by sm__accept_wait(), may accept again. */
+	void (*accept_again)(struct sm_port *port, struct sm__conn *l);
 	/* Busy-poll these NAPI instances (cfg.busy_poll_usec); 0 or -errno. */
 	int (*busy_poll)(struct sm_port *port, const uint32_t *ids, int n);
 	/* Optional: the calling thread becomes the port's driver (its first
@@ -194,7 +196,7 @@ struct sm__engine_ops {
 	int (*bind)(struct sm_port *port);
 };
 
-/* A listener paused by EMFILE (and the like) is retried when one of the
+/* A listener parked by EMFILE (and the like) is retried when one of the
  * port's sockets closes, and at the latest this often: fds freed
  * elsewhere in the process (a server's file fds) wake no one. */
 #define SM__PAUSE_RETRY_MS 100
@@ -205,13 +207,6 @@ static inline uint64_t sm__mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);  /* vDSO: no system call */
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* The wait of a sync with listeners paused: no longer than the retry. */
-static inline int sm__pause_timeout(int timeout_ms)
-{
-	return timeout_ms < 0 || timeout_ms > SM__PAUSE_RETRY_MS ?
-	       SM__PAUSE_RETRY_MS : timeout_ms;
 }
 
 /* An accept(2) error that every retry would get again (the listener is
@@ -251,6 +246,8 @@ struct sm_port {
 
 	struct sm__clist pend;     /* conns with RX events waiting */
 	struct sm__clist txready;  /* conns with TX to submit or to close */
+	struct sm__clist parked;   /* listeners waiting out EMFILE & co. */
+	uint64_t parked_ms;        /* when the first of them was parked */
 	uint32_t npend;            /* RX slots waiting on the pending list */
 	bool nowait;               /* work is pending: do not block */
 	bool bound;                /* driver is set (the first sm_sync) */
@@ -293,6 +290,11 @@ void sm__rx_event(struct sm_port *port, struct sm__conn *c, uint16_t flag,
 uint32_t sm__tx_done(struct sm_port *port, struct sm__conn *c);
 void sm__tx_failed(struct sm_port *port, struct sm__conn *c, int err);
 void sm__txready(struct sm_port *port, struct sm__conn *c);
+struct sm__conn *sm__txready_peek(struct sm_port *port);
+void sm__txready_pop(struct sm_port *port);
+bool sm__accept_wait(struct sm_port *port, struct sm__conn *l, int err);
+void sm__accept_retry(struct sm_port *port);
+int sm__accept_timeout(struct sm_port *port, int timeout_ms);
 uint32_t sm__rx_room(const struct sm_port *port);
 uint32_t sm__rx_avail(const struct sm_port *port);
 
