@@ -16,6 +16,12 @@
 #      with the NIC busy-polled but its NAPI settings left alone
 #   5  syscalls per request at 100 connections (perf counts every server
 #      the same way; CPU per request comes from experiments 1 and 2)
+#   b  breakdown: where the server core's time goes at 100 connections,
+#      every HTTP and memcached server, sampled by perf (cpu-clock) into
+#      protocol processing, syscall/event machinery, libstackmap's user
+#      space, copies, the app, the hypervisor and the rest
+#      (bench/breakdown.awk); the floor is the least protocol time per
+#      request any server needs
 #   v  validation: sm-load against wrk and memcaslap at the same points
 #   s  scaling: 1..K server threads, every server, requests/s and
 #      whole-machine CPU per request (bench/scale.sh, its own testbed
@@ -32,7 +38,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 B=build OUT="" RUNS=3 SECS=5 WARM=1 MODE=full PUBLISH=0 TB=bench
-EXPS="1 2 3 4 5 v s"
+EXPS="1 2 3 4 5 b v s"
 CONCS="1 10 50 100 200 400"
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -60,7 +66,7 @@ for t in "$B/sm-httpd" "$B/sm-memcached" "$B/sm-load" "$B/ep-httpd"; do
 	[ -x "$t" ] || die "$t is missing: run make first"
 done
 need="nginx memcached wrk memcaslap"
-case " $EXPS " in *" 5 "*) need="$need perf" ;; esac
+case " $EXPS " in *" 5 "*|*" b "*) need="$need perf" ;; esac
 for t in $need; do
 	command -v $t >/dev/null || die "$t is not installed (scripts/deps.sh bench)"
 done
@@ -303,6 +309,37 @@ expv() {
 	done; done
 }
 
+# Where the server core's time goes: perf samples all of CPU 1 (the
+# server, its softirq and NAPI work, the idle loop) over the measured
+# window of one sm-load run per server, 100 connections.  Sampling costs
+# the server a little; the core's time per request is that run's.
+# Samples of other processes on that core are counted apart (foreign):
+# on a busy box they would otherwise pass for the server's.
+expb() {
+	local k line p r comms
+	echo "server,rps,core_us_per_req,idle_pct,foreign_pct,protocol,syscall,library,copy,app,hypervisor,other,other_top" >"$OUT/breakdown.csv"
+	nm "$B/libstackmap.a" | awk '$2 ~ /^[tT]$/ { print $3 }' | sort -u >"$OUT/libsyms.txt"
+	for r in $(seq "$RUNS"); do for k in $HTTP_SERVERS $MC_SERVERS; do
+		start_server "$k"
+		case $k in
+		m-*|memcached) set -- $MC_ARGS -V 1024 ;;
+		*) set -- -m http ;;
+		esac
+		p=$OUT/log/perf-b-$k-$r.data
+		cli "$B/sm-load" -o kv -c 100 -d "$SECS" -w "$WARM" "$@" \
+			"$SRV_IP:$PORT" >"$OUT/log/b.kv" 2>>"$OUT/log/sm-load.err" &
+		sleep "$WARM"
+		comms=$(cat /proc/"$SPID"/task/*/comm 2>/dev/null | sort -u | tr '\n' ' ')
+		perf record -q -e cpu-clock -C 1 -o "$p" -- sleep "$SECS" 2>/dev/null
+		wait $! || echo "bench: sm-load failed against $k (breakdown)" >&2
+		line=$(cat "$OUT/log/b.kv")
+		stop_server
+		echo "$k,$(kv rps "$line"),$(kv core1_us_per_req "$line"),$(perf report -i "$p" --no-children --sort comm,sym --stdio -q 2>/dev/null |
+			awk -v comms="$comms" -v libsyms="$OUT/libsyms.txt" -f bench/breakdown.awk)" >>"$OUT/breakdown.csv"
+		rm -f "$p"
+	done; done
+}
+
 expdemo() {
 	local r k
 	for r in $(seq "$RUNS"); do for k in h-uring-nic h-epoll nginx; do
@@ -316,7 +353,7 @@ env_txt() {
 		echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 		echo "mode: $MODE runs=$RUNS secs=$SECS warmup=$WARM concurrency=$CONCS"
 		echo "kernel: $(uname -r)"
-		echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs"
+		echo "machine: $(bench/machine.sh)"
 		echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 		echo "testbed: $(bench/testbed.sh status $TB | tr '\n' ';')"
 		echo "offloads: $(ip netns exec sm-srv-$TB ethtool -k $SRV_IF | grep -E '^(generic-receive|tcp-segmentation|generic-segmentation)' | tr -s ' \n' ' ')"
@@ -335,7 +372,7 @@ echo "bench: $MODE run, results in $OUT"
 for x in $EXPS; do
 	t0=$SECONDS
 	case $x in
-	1|2|3|4|5|v|demo) exp$x ;;
+	1|2|3|4|5|b|v|demo) exp$x ;;
 	s) bench/scale.sh -o "$OUT" -b "$B" -r "$RUNS" -d "$SECS" -w "$WARM" \
 		-t "${TB}s" >"$OUT/log/scale.log" 2>&1 ||
 		die "scaling experiment: $(tail -n 5 "$OUT/log/scale.log")" ;;
@@ -357,6 +394,7 @@ elif [ "$PUBLISH" = 1 ]; then
 	mkdir -p docs/results
 	cp "$OUT"/summary.md "$OUT"/env.txt "$OUT"/raw.csv "$OUT"/exp[123].csv docs/results/
 	cp "$OUT"/exp[123].png docs/results/ 2>/dev/null || true
+	cp "$OUT"/breakdown.csv "$OUT"/breakdown.png docs/results/ 2>/dev/null || true
 	cp "$OUT"/scale.csv "$OUT"/scale.md "$OUT"/scale.env docs/results/ 2>/dev/null || true
 	cp "$OUT"/scale.png docs/results/ 2>/dev/null || true
 	echo "bench: published to docs/results/"

@@ -5,6 +5,7 @@
 #   exp1.csv exp2.csv      medians per server and concurrency (with min/max)
 #   exp3.csv
 #   exp1.png exp2.png exp3.png   gnuplot charts (when gnuplot is installed)
+#   breakdown.md breakdown.png   where the server core's time goes (b)
 #   summary.md             every table, the pair-by-pair ratios, env.txt
 # Medians are over runs; a ratio is computed run by run (run i of A over
 # run i of B, both measured back to back) and its median and range shown.
@@ -55,6 +56,19 @@ function ratio(e, a, b, c, v,   ka, kb, r, l) {
 }
 function fmtk(x) { return x == "" ? "-" : sprintf("%.1fk", x / 1000) }
 function fmt(x, p) { return x == "" ? "-" : sprintf("%." p "f", x) }
+function name(s,   i, n, kv, a) {
+	if (!NAMES) {
+		NAMES = split("h-uring=sm-httpd io_uring;h-uring-nic=sm-httpd io_uring + NIC;" \
+			"h-epoll=sm-httpd epoll;nginx=nginx (1 worker);" \
+			"h-uring-bp=sm-httpd io_uring + NIC, busy poll only (--napi-defer 0);" \
+			"m-uring=sm-memcached io_uring;m-uring-nic=sm-memcached io_uring + NIC;" \
+			"m-epoll=sm-memcached epoll;memcached=memcached -t 1;" \
+			"ep-block=Linux epoll_wait(-1);ep-spin=Linux epoll_wait(0), spinning;" \
+			"ep-busy=Linux epoll busy poll 50 us", kv, ";")
+		for (i = 1; i <= NAMES; i++) { split(kv[i], a, "="); NM[a[1]] = a[2] }
+	}
+	return (s in NM) ? NM[s] : s
+}
 '
 
 # sweep_csv EXP VALUE: conns, then median/min/max rps and p50/p99 per server.
@@ -151,6 +165,70 @@ chart_bars() {  # csv png title
 	rm -f "$1.bars"
 }
 
+# breakdown.md and breakdown.csv.med from DIR/breakdown.csv (experiment
+# b): per server, medians over runs of req/s, core us/request and each
+# category's share; the share times the core's time is its us/request.
+# The floor of a workload is the least protocol time per request any of
+# its servers spends; a server's distance from it is the share of its
+# core spent on anything but protocol processing.
+breakdown() {
+	local csv=$D/breakdown.csv
+	[ -s "$csv" ] && [ "$(wc -l <"$csv")" -ge 2 ] || return 0
+	awk "$AWKLIB"'
+	NR > 1 && $2 != "" {
+		if (!($1 in B)) { B[$1] = 1; BO[++NB] = $1 }
+		for (f = 2; f <= 12; f++) add($1 SUBSEP f, $f)
+		TOP[$1] = $13
+	}
+	function m(s, f) { return med(L[s SUBSEP f]) }
+	function wl(s) { return s ~ /^m-|^memcached/ ? "memcached" : "http" }
+	END {
+		for (i = 1; i <= NB; i++) {
+			s = BO[i]; pu = m(s, 3) * m(s, 6) / 100
+			if (!(wl(s) in FL) || pu < FL[wl(s)]) FL[wl(s)] = pu
+		}
+		print "## Breakdown: where the server core goes at 100 connections\n" > md
+		print "perf (cpu-clock) samples of the whole server core over one measured window per run; shares are of its busy time (the idle loop left out), medians over runs. Protocol: the kernel TCP/IP stack (tcp, ip, skb, GRO, NAPI, veth, qdisc). Syscall/event: syscall entry and exit, io_uring, epoll, poll and socket wakeups, task work, fd lookups, the socket layer. Library: libstackmap and liburing in user space. Copy: payload copies, kernel and user. App: the server in user space. Hypervisor: paravirtual calls (IRQ enabling, MSRs, the clock). Other: scheduler, IRQ and softirq entry, timers, locks, memory allocation. Foreign: samples of other processes on the server core, in percent of all samples (left out of the shares; high means a busy box). See bench/breakdown.awk for the rules. The floor: the least protocol time per request of any server of that workload, which no server on this kernel avoids; a server is off the floor by its non-protocol share.\n" > md
+		print "| server | req/s | core us/req | protocol | syscall/event | library | copy | app | hypervisor | other | non-protocol share | us/req over the floor | foreign | other: top symbols |" > md
+		print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|" > md
+		for (i = 1; i <= NB; i++) {
+			s = BO[i]; c = m(s, 3)
+			printf "| %s | %s | %.2f |", name(s), fmtk(m(s, 2)), c > md
+			for (f = 6; f <= 12; f++)
+				printf " %.0f%% |", m(s, f) > md
+			printf " %.0f%% | %.2f | %.0f%% | %s |\n", 100 - m(s, 6), c - FL[wl(s)], m(s, 5), TOP[s] > md
+			printf "%s", s > med_csv
+			for (f = 6; f <= 12; f++)
+				printf ",%.3f", c * m(s, f) / 100 > med_csv
+			print "" > med_csv
+		}
+		printf "\nFloor (protocol us/request): HTTP %.2f, memcached %.2f.\n", FL["http"], FL["memcached"] > md
+	}' md="$D/breakdown.md" med_csv="$D/breakdown.csv.med" "$csv"
+	command -v gnuplot >/dev/null || { rm -f "$D/breakdown.csv.med"; return 0; }
+	while IFS=, read -r k rest; do echo "$(label "$k"),$rest"; done \
+		<"$D/breakdown.csv.med" >"$D/breakdown.csv.bars"
+	gnuplot <<-EOF
+	set terminal pngcairo size 820,460 font ",11" noenhanced
+	set output '$D/breakdown.png'
+	set datafile separator ','
+	set title 'Server core time per request at 100 connections'
+	set ylabel 'us per request (median)'
+	set style data histograms
+	set style histogram rowstacked
+	set style fill solid 0.7 border -1
+	set boxwidth 0.6
+	set xtics rotate by -25
+	set key top left
+	set grid ytics
+	set yrange [0:*]
+	plot '$D/breakdown.csv.bars' using 2:xtic(1) title 'protocol', '' using 3 title 'syscall/event', \
+	     '' using 4 title 'library', '' using 5 title 'copy', '' using 6 title 'app', \
+	     '' using 7 title 'hypervisor', '' using 8 title 'other'
+	EOF
+	rm -f "$D/breakdown.csv.med" "$D/breakdown.csv.bars"
+}
+breakdown
+
 if command -v gnuplot >/dev/null; then
 	chart_sweep "$D/exp1.csv" "$D/exp1.png" "HTTP, 1024-byte responses, one server core" "k requests/s (median, min-max)"
 	chart_sweep "$D/exp2.csv" "$D/exp2.png" "memcached 90% get / 10% set, 1024-byte values, one server core" "k ops/s (median, min-max)"
@@ -159,19 +237,6 @@ fi
 
 # summary.md: the tables.
 awk "$AWKLIB"'
-function name(s,   i, n, kv, a) {
-	if (!NAMES) {
-		NAMES = split("h-uring=sm-httpd io_uring;h-uring-nic=sm-httpd io_uring + NIC;" \
-			"h-epoll=sm-httpd epoll;nginx=nginx (1 worker);" \
-			"h-uring-bp=sm-httpd io_uring + NIC, busy poll only (--napi-defer 0);" \
-			"m-uring=sm-memcached io_uring;m-uring-nic=sm-memcached io_uring + NIC;" \
-			"m-epoll=sm-memcached epoll;memcached=memcached -t 1;" \
-			"ep-block=Linux epoll_wait(-1);ep-spin=Linux epoll_wait(0), spinning;" \
-			"ep-busy=Linux epoll busy poll 50 us", kv, ";")
-		for (i = 1; i <= NAMES; i++) { split(kv[i], a, "="); NM[a[1]] = a[2] }
-	}
-	return (s in NM) ? NM[s] : s
-}
 function sweep(e, v,   i, j, n, c, s, cs, l) {
 	n = concs(e, cs)
 	if (!n) return
@@ -278,6 +343,10 @@ END {
 	echo '```'
 	echo
 	cat "$D/summary.md.tmp"
+	if [ -s "$D/breakdown.md" ]; then
+		echo
+		cat "$D/breakdown.md"
+	fi
 	if [ -s "$D/scale.md" ]; then
 		echo
 		cat "$D/scale.md"

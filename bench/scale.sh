@@ -98,7 +98,7 @@ mkdir -p "$OUT/log"
 echo "server,threads,run,rps,machine_us_per_req,p99_us,layout" >"$CSV"
 {
 	echo "$NCPU $NCLI $LAYOUT"
-	echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $NCPU CPUs, Linux $(uname -r), $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	echo "$(bench/machine.sh), $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 } >"$OUT/scale.env"
 TB_QUEUES=$KMAX TB_SRV_CPU0=$SRV0 TB_SRV_NCPU=$KMAX TB_CLI_CPU0=0 TB_CLI_NCPU=$NCLI \
 	SM_NIC=$B/sm-nic bench/testbed.sh up "$TB" >/dev/null
