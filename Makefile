@@ -15,6 +15,12 @@
 #                      30 minutes): tables and charts in docs/results/
 #   make bench-quick   the same in small (about 3 minutes), build/bench/
 #   make deps          install the Debian packages the build and tests need
+#   make install       [PREFIX=/usr/local] [DESTDIR=] [BINDIR= LIBDIR=
+#                      INCLUDEDIR= MANDIR= PKGCONFIGDIR=] what make built:
+#                      the header, libstackmap.so.0 (and .so), .a,
+#                      stackmap.pc, the programs; never builds (run make
+#                      first, as yourself)
+#   make uninstall     remove what make install put there
 
 CC      ?= cc
 SAN     ?= 0
@@ -166,6 +172,42 @@ bench-quick: all
 
 clean:
 	rm -rf build
+
+# ---- Installation, in the GNU conventions ----
+PREFIX       ?= /usr/local
+EXEC_PREFIX  ?= $(PREFIX)
+BINDIR       ?= $(EXEC_PREFIX)/bin
+LIBDIR       ?= $(EXEC_PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+MANDIR       ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+INSTALL      ?= install
+SM_VERSION_STR = $(shell awk '/define SM_VERSION_(MAJOR|MINOR|PATCH) / { v = v (v == "" ? "" : ".") $$3 } END { print v }' include/stackmap.h)
+INST_PROGS   := sm-httpd sm-memcached sm-echo sm-nic sm-load
+INST_FILES   := build/libstackmap.so.0 build/libstackmap.a $(INST_PROGS:%=build/%)
+
+.PHONY: install uninstall
+install:
+	@for f in $(INST_FILES); do [ -f $$f ] || { \
+		echo "install: $$f is missing: run make first (not as root)" >&2; \
+		exit 1; }; done
+	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BINDIR)
+	$(INSTALL) -m 644 include/stackmap.h $(DESTDIR)$(INCLUDEDIR)/
+	$(INSTALL) -m 755 build/libstackmap.so.0 $(DESTDIR)$(LIBDIR)/
+	ln -sf libstackmap.so.0 $(DESTDIR)$(LIBDIR)/libstackmap.so
+	$(INSTALL) -m 644 build/libstackmap.a $(DESTDIR)$(LIBDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(SM_VERSION_STR)|' \
+	    lib/stackmap.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/stackmap.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/stackmap.pc
+	$(INSTALL) -m 755 $(INST_PROGS:%=build/%) $(DESTDIR)$(BINDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/stackmap.h \
+	      $(DESTDIR)$(LIBDIR)/libstackmap.so.0 $(DESTDIR)$(LIBDIR)/libstackmap.so \
+	      $(DESTDIR)$(LIBDIR)/libstackmap.a $(DESTDIR)$(PKGCONFIGDIR)/stackmap.pc \
+	      $(INST_PROGS:%=$(DESTDIR)$(BINDIR)/%)
 
 # ---- Fuzzing: libFuzzer targets in tests/fuzz/, built with clang ----
 #   make fuzz-build            the targets, in build/fuzz/

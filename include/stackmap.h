@@ -103,7 +103,13 @@ extern "C" {
 #endif
 
 #define SM_VERSION_MAJOR 0
-#define SM_VERSION_MINOR 2
+#define SM_VERSION_MINOR 3
+#define SM_VERSION_PATCH 0
+/* The version as one number, as sm_version() returns it at run time. */
+#define SM_VERSION_NUM(major, minor, patch) \
+	((uint32_t)(major) << 16 | (uint32_t)(minor) << 8 | (uint32_t)(patch))
+#define SM_VERSION \
+	SM_VERSION_NUM(SM_VERSION_MAJOR, SM_VERSION_MINOR, SM_VERSION_PATCH)
 
 /* buf_idx of a slot that carries no buffer (RX control slots). */
 #define SM_NO_BUF UINT32_MAX
@@ -340,6 +346,11 @@ const char *sm_engine_name(enum sm_engine engine);
 
 /* Parse "uring", "epoll" or "auto".  0 or -EINVAL. */
 int sm_engine_parse(const char *name, enum sm_engine *engine);
+
+/* The version of the library the program runs with, SM_VERSION's
+ * encoding (major << 16 | minor << 8 | patch): compare it with the
+ * SM_VERSION it was built against.  New in 0.3. */
+uint32_t sm_version(void);
 
 #ifdef __cplusplus
 }

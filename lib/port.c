@@ -52,6 +52,11 @@ void sm_config_init(struct sm_config *cfg)
 	cfg->nic_queues = 1;
 }
 
+uint32_t sm_version(void)
+{
+	return SM_VERSION;
+}
+
 const char *sm_engine_name(enum sm_engine engine)
 {
 	switch (engine) {
