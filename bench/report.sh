@@ -205,7 +205,7 @@ breakdown() {
 		printf "\nFloor (protocol us/request): HTTP %.2f, memcached %.2f.\n", FL["http"], FL["memcached"] > md
 	}' md="$D/breakdown.md" med_csv="$D/breakdown.csv.med" "$csv"
 	command -v gnuplot >/dev/null || { rm -f "$D/breakdown.csv.med"; return 0; }
-	while IFS=, read -r k rest; do echo "$(label "$k"),$rest"; done \
+	while IFS=, read -r k rest; do echo "$(label "$k" | tr -d ,),$rest"; done \
 		<"$D/breakdown.csv.med" >"$D/breakdown.csv.bars"
 	gnuplot <<-EOF
 	set terminal pngcairo size 820,460 font ",11" noenhanced
