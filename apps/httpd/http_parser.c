@@ -2,8 +2,8 @@
 /*
  * http_parser.c: HTTP/1.x request heads (RFC 9110, RFC 9112); the contract
  * is in http_parser.h.  Each step below reads from a cursor and returns 0
- * when done, INCOMPLETE (-2) when the bytes run out first, or -1 with
- * req->status set.  Errors are raised at the first byte that proves them,
+ * when done, INCOMPLETE when the bytes run out first, or HTTP_PARSE_ERROR
+ * with req->status set.  Errors are raised at the first byte that proves them,
  * so an invalid request never waits for more input.
  */
 #include <stdbool.h>
@@ -11,7 +11,7 @@
 
 #include "http_parser.h"
 
-#define INCOMPLETE	(-2)
+#define INCOMPLETE	HTTP_PARSE_INCOMPLETE
 
 /* Largest Content-Length taken: far beyond any body we accept, and small
  * enough that the caller can add offsets to it without int64_t overflow. */
@@ -27,7 +27,7 @@ struct cur {
 static int fail(struct http_req *req, int status)
 {
 	req->status = status;
-	return -1;
+	return HTTP_PARSE_ERROR;
 }
 
 static bool at_end(const struct cur *c)
@@ -479,3 +479,4 @@ int http_keep_alive(const struct http_req *req)
 		return 1;
 	return (req->flags & HTTP_F_CONN_KEEP) != 0;
 }
+

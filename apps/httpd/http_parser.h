@@ -22,6 +22,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* http_parse_request()'s results other than a head's length. */
+#define HTTP_PARSE_ERROR	(-1)	/* req->status says which */
+#define HTTP_PARSE_INCOMPLETE	(-2)	/* more bytes are needed */
+
 /* One field line; name and value point into the caller's buffer. */
 struct http_hdr {
 	const char *name;
@@ -59,8 +63,9 @@ struct http_req {
 /*
  * Parse one request head in buf[0..len).  Returns the head's length (bytes
  * up to and including the empty line, counting skipped empty lines before
- * the request line) when complete, -2 when more bytes are needed, -1 on
- * error with req->status set to 400, 414, 431, 501 or 505.  Never reads
+ * the request line) when complete, HTTP_PARSE_INCOMPLETE when more bytes
+ * are needed, HTTP_PARSE_ERROR with req->status set to 400, 414, 431, 501
+ * or 505.  Never reads
  * beyond len.  Errors are reported as soon as the bytes that cause them
  * are seen, so a peer cannot make the caller buffer without bound: a head
  * that has not ended within HTTP_MAX_HEAD bytes is 431, whether complete

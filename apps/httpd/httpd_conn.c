@@ -203,7 +203,7 @@ static size_t h_input(struct srv *s, int fd, struct srv_conn *c,
 		r.hdrs = hdrs;
 		r.max_hdrs = MAX_HDRS;
 		n = http_parse_request(buf + off, len - off, &r);
-		if (n == -2) {
+		if (n == HTTP_PARSE_INCOMPLETE) {
 			head_reset(hc, len - off);
 			break;
 		}

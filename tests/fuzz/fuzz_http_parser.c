@@ -37,12 +37,12 @@ static void check_result(const char *buf, size_t len, int ret,
 	size_t i;
 
 	CHECK(r->minor == 0 || r->minor == 1);
-	if (ret == -2) {
+	if (ret == HTTP_PARSE_INCOMPLETE) {
 		/* A head longer than the limit is 431, never "more". */
 		CHECK(len <= HTTP_MAX_HEAD);
 		return;
 	}
-	if (ret == -1) {
+	if (ret == HTTP_PARSE_ERROR) {
 		CHECK(r->status == 400 || r->status == 414 || r->status == 431 ||
 		      r->status == 501 || r->status == 505);
 		return;
@@ -103,9 +103,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ret2 = parse_copy(buf, cut, &r2, hdrs2, &copy2);
 		check_result(copy2, cut, ret2, &r2);
 		if (ret != -1)
-			CHECK(ret2 == -2);
+			CHECK(ret2 == HTTP_PARSE_INCOMPLETE);
 		else
-			CHECK(ret2 == -2 || ret2 == -1);
+			CHECK(ret2 == HTTP_PARSE_INCOMPLETE || ret2 == HTTP_PARSE_ERROR);
 		free(copy2);
 	}
 	free(copy);

@@ -48,21 +48,21 @@ static int parse(struct parsed *p, const char *in, size_t len)
 static void expect_err(struct parsed *p, const char *in, size_t len,
 		       int status)
 {
-	T_EQ(parse(p, in, len), -1);
+	T_EQ(parse(p, in, len), HTTP_PARSE_ERROR);
 	T_EQ(p->req.status, status);
 }
 
 /* in is a string literal; its length comes from sizeof (it may hold NUL). */
 #define OK(w, in)	{ w, in, sizeof(in) - 1, ALL, 0 }
-#define MORE(w, in)	{ w, in, sizeof(in) - 1, -2, 0 }
-#define ERR(w, in, st)	{ w, in, sizeof(in) - 1, -1, st }
+#define MORE(w, in)	{ w, in, sizeof(in) - 1, HTTP_PARSE_INCOMPLETE, 0 }
+#define ERR(w, in, st)	{ w, in, sizeof(in) - 1, HTTP_PARSE_ERROR, st }
 
 static const struct tcase {
 	const char *what;
 	const char *in;
 	size_t len;
-	int ret;		/* ALL, -2 or -1 */
-	int status;		/* when -1 */
+	int ret;		/* ALL, HTTP_PARSE_INCOMPLETE or _ERROR */
+	int status;		/* when HTTP_PARSE_ERROR */
 } cases[] = {
 	OK("get", H11 "\r\n"),
 	OK("head 1.0 no host", "HEAD /x HTTP/1.0\r\n\r\n"),
@@ -180,7 +180,7 @@ static void test_table(void)
 			exit(T_FAIL);
 		}
 		for (k = 0; t->ret == ALL && k < len; k++)
-			if (parse(&p, t->in, k) != -2) {
+			if (parse(&p, t->in, k) != HTTP_PARSE_INCOMPLETE) {
 				fprintf(stderr, "case '%s': prefix %zu: %d\n",
 					t->what, k, p.ret);
 				exit(T_FAIL);
@@ -325,7 +325,7 @@ static void test_414(void)
 	free(s);
 	/* Incomplete: refused as soon as the target is one byte too long. */
 	s = req_of(1 << 20, 0, &len);
-	T_EQ(parse(&p, s, 4 + HTTP_MAX_TARGET), -2);
+	T_EQ(parse(&p, s, 4 + HTTP_MAX_TARGET), HTTP_PARSE_INCOMPLETE);
 	expect_err(&p, s, 5 + HTTP_MAX_TARGET, 414);
 	expect_err(&p, s, 4 + (1 << 20), 414);
 	free(s);
@@ -349,13 +349,13 @@ static void test_431(void)
 	free(s);
 	/* Incomplete: refused once the limit is passed, not at the end. */
 	s = req_of(1, 1 << 20, &len);
-	T_EQ(parse(&p, s, HTTP_MAX_HEAD), -2);
+	T_EQ(parse(&p, s, HTTP_MAX_HEAD), HTTP_PARSE_INCOMPLETE);
 	expect_err(&p, s, HTTP_MAX_HEAD + 1, 431);
 	expect_err(&p, s, len - 4, 431);
 	/* Empty lines before the request line count too. */
 	for (i = 0; i < HTTP_MAX_HEAD; i++)
 		memcpy(s + 2 * i, "\r\n", 2);
-	T_EQ(parse(&p, s, HTTP_MAX_HEAD), -2);
+	T_EQ(parse(&p, s, HTTP_MAX_HEAD), HTTP_PARSE_INCOMPLETE);
 	expect_err(&p, s, 2 * HTTP_MAX_HEAD, 431);
 	free(s);
 	/* Too many fields for the caller's array. */
@@ -429,8 +429,8 @@ static void check_result(struct parsed *p, size_t max)
 	int ret = p->ret;
 
 	T_ASSERT(p->req.minor == 0 || p->req.minor == 1);
-	if (ret == -2 || ret == -1) {
-		T_ASSERT(ret == -2 ? !p->req.status :
+	if (ret == HTTP_PARSE_INCOMPLETE || ret == HTTP_PARSE_ERROR) {
+		T_ASSERT(ret == HTTP_PARSE_INCOMPLETE ? !p->req.status :
 				     valid_status(p->req.status));
 		return;
 	}
@@ -445,7 +445,7 @@ static void check_result(struct parsed *p, size_t max)
 	/* Stateless: the bytes after the head change nothing, and one
 	 * byte less is incomplete. */
 	T_EQ(parse_max(&q, p->buf, (size_t)ret, max), ret);
-	T_EQ(parse_max(&q, p->buf, (size_t)ret - 1, max), -2);
+	T_EQ(parse_max(&q, p->buf, (size_t)ret - 1, max), HTTP_PARSE_INCOMPLETE);
 	free(q.buf);
 }
 
@@ -474,7 +474,7 @@ static void test_mutations(void)
 		max = 1 + rnd() % 8;
 		parse_max(&p, work, len, max);
 		check_result(&p, max);
-		counts[p.ret == -2 ? 0 : p.ret == -1 ? 1 : 2]++;
+		counts[p.ret == HTTP_PARSE_INCOMPLETE ? 0 : p.ret == HTTP_PARSE_ERROR ? 1 : 2]++;
 	}
 	printf("mutations: %u incomplete, %u errors, %u complete\n",
 	       counts[0], counts[1], counts[2]);
