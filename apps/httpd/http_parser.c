@@ -480,3 +480,35 @@ int http_keep_alive(const struct http_req *req)
 	return (req->flags & HTTP_F_CONN_KEEP) != 0;
 }
 
+/* Whether the kept head buf[0..len) may have ended since k->parsed. */
+static bool kept_may_end(struct http_kept *k, const char *buf, size_t len)
+{
+	size_t i = k->scanned > 2 ? k->scanned - 2 : 0;
+
+	if (!k->parsed || len >= 2 * k->parsed || len > HTTP_MAX_HEAD)
+		return true;
+	for (; i < len; i++) {
+		if (buf[i] != '\r' && buf[i] != '\n')
+			k->started = true;
+		else if (k->started && buf[i] == '\n' && i + 1 < len &&
+			 (buf[i + 1] == '\n' || (buf[i + 1] == '\r' &&
+			  i + 2 < len && buf[i + 2] == '\n')))
+			return true;
+	}
+	k->scanned = len;
+	return false;
+}
+
+int http_parse_kept(const char *buf, size_t len, struct http_req *req,
+		    struct http_kept *k)
+{
+	int n;
+
+	if (!kept_may_end(k, buf, len))
+		return INCOMPLETE;
+	n = http_parse_request(buf, len, req);
+	k->parsed = n == INCOMPLETE ? len : 0;
+	k->scanned = 0;
+	k->started = false;
+	return n;
+}

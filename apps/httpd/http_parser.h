@@ -19,6 +19,7 @@
 #ifndef SM_HTTP_PARSER_H
 #define SM_HTTP_PARSER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -65,15 +66,36 @@ struct http_req {
  * up to and including the empty line, counting skipped empty lines before
  * the request line) when complete, HTTP_PARSE_INCOMPLETE when more bytes
  * are needed, HTTP_PARSE_ERROR with req->status set to 400, 414, 431, 501
- * or 505.  Never reads
- * beyond len.  Errors are reported as soon as the bytes that cause them
- * are seen, so a peer cannot make the caller buffer without bound: a head
- * that has not ended within HTTP_MAX_HEAD bytes is 431, whether complete
- * or not, and a request-target longer than HTTP_MAX_TARGET is 414.  On an
- * error before the version is known, minor is 1: the version to answer
- * with (RFC 9112 §2.3).
+ * or 505.  Never reads beyond len.  Errors are reported as soon as the
+ * bytes that cause them are seen, so a peer cannot make the caller buffer
+ * without bound: a head that has not ended within HTTP_MAX_HEAD bytes is
+ * 431, whether complete or not, and a request-target longer than
+ * HTTP_MAX_TARGET is 414.  On an error before the version is known, minor
+ * is 1: the version to answer with (RFC 9112 §2.3).
  */
 int http_parse_request(const char *buf, size_t len, struct http_req *req);
+
+/* What is remembered of a connection's unfinished head between reads;
+ * all zero for a new connection. */
+struct http_kept {
+	size_t parsed;		/* its length at the last parse, 0 = none */
+	size_t scanned;		/* bytes of it searched for its end */
+	bool started;		/* a byte other than CR/LF seen in it */
+};
+
+/*
+ * http_parse_request() for a head that arrives in pieces, buf[0..len)
+ * being all of it so far.  A head last found incomplete is parsed again
+ * only when it may have ended (an empty line after its first byte that
+ * is not CR or LF), has doubled since, or passed HTTP_MAX_HEAD; else this
+ * returns HTTP_PARSE_INCOMPLETE at once.  Parsing a head sent a byte at a
+ * time on every read cost O(n^2) (16 KB: 134 MB of parsing); this is
+ * O(n), as picohttpparser's last_len.  An error inside the head is then
+ * answered at its end, or once it doubled, not at once.  k is reset
+ * when the head is complete or in error.
+ */
+int http_parse_kept(const char *buf, size_t len, struct http_req *req,
+		    struct http_kept *k);
 
 /* 1 if the connection stays open after req (RFC 9112 §9.3): HTTP/1.1
  * unless "close" was seen, HTTP/1.0 only if "keep-alive" was seen. */

@@ -26,10 +26,7 @@ struct hconn {
 	uint64_t head_ms;          /* start of an unfinished head, 0 = none */
 	int file_fd;
 	uint64_t file_off, file_left;
-	/* An unfinished head kept across reads (see head_may_parse) */
-	size_t parsed;             /* its length at the last parse, 0 = none */
-	size_t scanned;            /* bytes of it searched for its end */
-	bool started;              /* a byte other than CR/LF seen in it */
+	struct http_kept kept;     /* an unfinished head across reads */
 };
 
 #define HC(c) ((struct hconn *)(c))
@@ -143,39 +140,6 @@ static bool h_busy(const struct srv_conn *c)
 	return HC(c)->file_left != 0;
 }
 
-/*
- * Whether the kept head buf[0..len), last found incomplete at length
- * hc->parsed, is worth parsing again: when it may have ended (an empty
- * line after its first byte that is not CR or LF) or has doubled since.
- * Parsing it on every read made a head sent a byte at a time cost
- * O(n^2) (16 KB: 134 MB of parsing); this is O(n).  An error inside the
- * head is then answered at its end, or once it doubled, not at once.
- */
-static bool head_may_parse(struct hconn *hc, const char *buf, size_t len)
-{
-	size_t i = hc->scanned > 2 ? hc->scanned - 2 : 0;
-
-	if (!hc->parsed || len >= 2 * hc->parsed || len > HTTP_MAX_HEAD)
-		return true;
-	for (; i < len; i++) {
-		if (buf[i] != '\r' && buf[i] != '\n')
-			hc->started = true;
-		else if (hc->started && buf[i] == '\n' && i + 1 < len &&
-			 (buf[i + 1] == '\n' || (buf[i + 1] == '\r' &&
-			  i + 2 < len && buf[i + 2] == '\n')))
-			return true;
-	}
-	hc->scanned = len;
-	return false;
-}
-
-static void head_reset(struct hconn *hc, size_t parsed)
-{
-	hc->parsed = parsed;
-	hc->scanned = 0;
-	hc->started = false;
-}
-
 /* Serve the complete requests in buf; returns the bytes consumed. */
 static size_t h_input(struct srv *s, int fd, struct srv_conn *c,
 		      const char *buf, size_t len)
@@ -197,18 +161,13 @@ static size_t h_input(struct srv *s, int fd, struct srv_conn *c,
 			break;
 		if (!hc->head_ms)
 			hc->head_ms = s->now_ms;
-		if (off == 0 && !head_may_parse(hc, buf, len))
-			break;
 		memset(&r, 0, sizeof(r));
 		r.hdrs = hdrs;
 		r.max_hdrs = MAX_HDRS;
-		n = http_parse_request(buf + off, len - off, &r);
-		if (n == HTTP_PARSE_INCOMPLETE) {
-			head_reset(hc, len - off);
+		n = http_parse_kept(buf + off, len - off, &r, &hc->kept);
+		if (n == HTTP_PARSE_INCOMPLETE)
 			break;
-		}
-		head_reset(hc, 0);
-		if (n < 0) {
+		if (n == HTTP_PARSE_ERROR) {
 			send_error(s, fd, c, r.status ? r.status : 400,
 				   r.minor, false, false);
 			break;

@@ -288,6 +288,34 @@ static void test_pipelined(void)
 	T_EQ(req.nhdrs, 2);
 }
 
+/* A head kept across reads, a byte at a time: "more" until its last
+ * byte, then its length; an error inside it is answered by its end at
+ * the latest; the kept state is reset after each. */
+static void test_kept(void)
+{
+	static const char good[] = "\r\nGET /a HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const char bad[] = "GET /a HTTP/1.1\r\nHo st: x\r\n\r\n";
+	struct http_hdr hdrs[4];
+	struct http_req req = { .hdrs = hdrs, .max_hdrs = 4 };
+	struct http_kept k = { 0 };
+	size_t len;
+	int n = 0;
+
+	for (len = 1; len < sizeof(good) - 1; len++)
+		T_EQ(http_parse_kept(good, len, &req, &k), HTTP_PARSE_INCOMPLETE);
+	T_EQ(http_parse_kept(good, len, &req, &k), (int)len);
+	T_STR(req.target, req.target_len, "/a");
+	T_EQ(k.parsed, 0);
+	for (len = 1; len <= sizeof(bad) - 1; len++) {
+		n = http_parse_kept(bad, len, &req, &k);
+		if (n != HTTP_PARSE_INCOMPLETE)
+			break;
+	}
+	T_EQ(n, HTTP_PARSE_ERROR);
+	T_EQ(req.status, 400);
+	T_EQ(k.parsed, 0);
+}
+
 /* "GET /aa..a HTTP/1.1\r\nHost: a\r\nX: vv..v\r\n\r\n" with a target
  * of target bytes and pad bytes of field value. */
 static char *req_of(size_t target, size_t pad, size_t *len)
@@ -490,6 +518,7 @@ int main(void)
 	test_head_cl_minor();
 	test_keep_alive();
 	test_pipelined();
+	test_kept();
 	test_414();
 	test_431();
 	test_mutations();
