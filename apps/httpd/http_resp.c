@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -137,13 +138,14 @@ static int hexval(char c)
 	return -1;
 }
 
-/* Decode the path part of target into out ("./" + path); 0 or -400. */
-static int decode_path(const char *t, size_t len, char *out, size_t cap)
+/* Decode the path part of target into out ("./" + path); false if it
+ * cannot be (not absolute, a bad %XX, a NUL, too long). */
+static bool decode_path(const char *t, size_t len, char *out, size_t cap)
 {
 	size_t i, o = 0;
 
 	if (len == 0 || t[0] != '/')
-		return -400;
+		return false;
 	out[o++] = '.';
 	for (i = 0; i < len && t[i] != '?' && t[i] != '#'; i++) {
 		char c = t[i];
@@ -153,16 +155,16 @@ static int decode_path(const char *t, size_t len, char *out, size_t cap)
 			int lo = hi >= 0 ? hexval(t[i + 2]) : -1;
 
 			if (lo < 0)
-				return -400;
+				return false;
 			c = (char)(hi * 16 + lo);
 			i += 2;
 		}
 		if (c == '\0' || o + 1 >= cap)
-			return -400;
+			return false;
 		out[o++] = c;
 	}
 	out[o] = '\0';
-	return 0;
+	return true;
 }
 
 /* Any ".." segment, however it was spelled, is refused outright. */
@@ -193,25 +195,23 @@ static int open_beneath(int rootfd, const char *path)
 	return fd < 0 ? -errno : (int)fd;
 }
 
+/* The status that answers a failed open: -errno in, 404 or 403 out. */
 static int status_of(int err)
 {
 	return err == -ENOENT || err == -ENOTDIR || err == -EXDEV ||
-	       err == -ELOOP ? -404 : -403;
+	       err == -ELOOP ? 404 : 403;
 }
 
-int http_open_target(int rootfd, const char *target, size_t len,
+int http_open_target(int rootfd, const char *target, size_t len, int *fdp,
 		     uint64_t *size, const char **type)
 {
 	char path[PATH_MAX_LEN + 16];
 	struct stat st;
 	size_t plen;
-	int fd, ret;
+	int fd;
 
-	ret = decode_path(target, len, path, PATH_MAX_LEN);
-	if (ret < 0)
-		return ret;
-	if (has_dotdot(path))
-		return -400;
+	if (!decode_path(target, len, path, PATH_MAX_LEN) || has_dotdot(path))
+		return 400;
 	fd = open_beneath(rootfd, path);
 	if (fd < 0)
 		return status_of(fd);
@@ -228,9 +228,10 @@ int http_open_target(int rootfd, const char *target, size_t len,
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return -403;
+		return 403;
 	}
+	*fdp = fd;
 	*size = (uint64_t)st.st_size;
 	*type = http_mime(path, strlen(path));
-	return fd;
+	return 0;
 }

@@ -28,9 +28,9 @@ size_t http_error(char *buf, size_t cap, int status, int minor,
 /* Open the file a request-target names under the root directory rootfd.
  * Decodes %XX, drops the query, maps "/dir/" to "/dir/index.html", and
  * refuses anything that leaves the root (.., symlinks out, encoded
- * traversal).  Returns an fd (regular file, *size set) or the HTTP status
- * to answer (400, 403, 404) as a negative number. */
-int http_open_target(int rootfd, const char *target, size_t len,
+ * traversal).  Returns 0 with *fd (a regular file), *size and *type set,
+ * or the HTTP status to answer instead: 400, 403 or 404. */
+int http_open_target(int rootfd, const char *target, size_t len, int *fd,
 		     uint64_t *size, const char **type);
 
 #endif

@@ -66,12 +66,13 @@ static void serve_file(struct srv *s, int fd, struct srv_conn *c,
 	const char *type;
 	uint64_t size;
 	char buf[512];
-	int ffd = http_open_target(APP(s)->rootfd, r->target, r->target_len,
-				   &size, &type);
+	int ffd, status = http_open_target(APP(s)->rootfd, r->target,
+					   r->target_len, &ffd, &size, &type);
 	size_t n;
 
-	if (ffd < 0) {
-		send_error(s, fd, c, -ffd, r->minor, keep && ffd != -400, head);
+	if (status) {
+		send_error(s, fd, c, status, r->minor, keep && status != 400,
+			   head);
 		return;
 	}
 	n = http_head(buf, sizeof(buf), 200, r->minor, type, size, keep, NULL);
