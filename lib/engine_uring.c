@@ -232,8 +232,10 @@ static void fixed_setup(struct sm_port *port, struct ur *u)
 
 /* At teardown, the fds nobody will see again: closes still in the SQ,
  * and sockets accepted into completions not yet harvested. */
-static void close_unseen(struct io_uring *ring)
+static void close_unseen(struct ur *u)
 {
+	struct io_uring *ring = &u->ring;
+	unsigned kflags = IO_URING_READ_ONCE(*ring->sq.kflags);
 	struct io_uring_cqe *cqe;
 	unsigned i, head;
 
@@ -244,7 +246,11 @@ static void close_unseen(struct io_uring *ring)
 		if (sqe->opcode == IORING_OP_CLOSE)
 			close(sqe->fd);
 	}
-	(void)io_uring_get_events(ring);  /* overflowed CQEs into the CQ */
+	/* Deferred task work and overflowed CQEs into the CQ: one enter,
+	 * made only when the kernel flags either (or cannot say). */
+	if (!u->taskrun_flag ||
+	    (kflags & (IORING_SQ_TASKRUN | IORING_SQ_CQ_OVERFLOW)))
+		(void)io_uring_get_events(ring);
 	io_uring_for_each_cqe(ring, head, cqe)
 		if ((enum ur_op)(cqe->user_data >> 56) == UR_ACCEPT &&
 		    cqe->res >= 0)
@@ -258,7 +264,7 @@ static void ur_fini(struct sm_port *port)
 	if (!u)
 		return;
 	if (!u->disabled)
-		close_unseen(&u->ring);
+		close_unseen(u);
 	/* Tearing the ring down cancels every request and drops the
 	 * kernel's references to the sockets and the pool. */
 	io_uring_queue_exit(&u->ring);

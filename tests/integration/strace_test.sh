@@ -1,4 +1,5 @@
-# strace_test: under strace, the io_uring engine's data path is io_uring_enter only, one per sync with work, as many as its own counter says.
+# strace_test: under strace, the io_uring engine's data path is io_uring_enter only, one per sync with work, as many as its own counter says
+# (plus at most the one of teardown).
 . tests/lib.sh
 [ "${SM_ENGINE:-}" = uring ] || t_skip "the one-syscall data path is the io_uring engine's"
 command -v strace >/dev/null || t_skip "strace is not installed"
@@ -19,7 +20,12 @@ syncs=$(t_stat echo syncs)
 counted=$(t_stat echo syscalls)
 echo "io_uring_enter=$enters counted=$counted syncs=$syncs work_syncs=$(t_stat echo work_syncs)"
 [ -n "$enters" ] && [ -n "$counted" ] || t_fail "no counts: $(cat "$T_DIR/strace.txt" "$T_DIR/echo.err")"
-[ "$enters" = "$counted" ] || t_fail "strace saw $enters io_uring_enter, the library counted $counted"
+# sm_close() may make one more, uncounted (the stats are printed before
+# it): it runs task work the kernel still flags, to close the fds of
+# accepts nobody harvested.  Only that one is allowed.
+[ "$enters" = $((counted + 1)) ] && enters=$counted  # sm_close's
+[ "$enters" = "$counted" ] ||
+	t_fail "strace saw $enters io_uring_enter, the library counted $counted (and sm_close may make 1)"
 [ "$enters" -le "$syncs" ] || t_fail "more io_uring_enter ($enters) than syncs ($syncs)"
 for s in recvfrom recvmsg sendto sendmsg writev epoll_wait epoll_pwait accept accept4 poll ppoll select; do
 	n=$(calls $s)
