@@ -17,20 +17,27 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static void synced(struct srv *s);
+
 void srv_init(struct srv *s, struct sm_port *port, const struct srv_ops *ops,
-	      void *app)
+	      void *app, const struct srv_limits *lim)
 {
+	static const struct srv_limits dflt = SRV_LIMITS_DEFAULT;
+
 	memset(s, 0, sizeof(*s));
 	s->port = port;
 	s->ops = ops;
 	s->app = app;
-	s->in_max = 1u << 20;
-	s->out_limit = 256u << 10;
-	s->send_timeout_ms = 60000;
+	s->lim = lim ? *lim : dflt;
 	out_init(&s->w, port);
-	s->now_ms = mono_ms();
+	srv_clock(s, mono_ms());
 	s->bufs_free0 = sm_bufs_free(port);  /* nothing is in use yet */
-	srv_synced(s);
+	synced(s);
+}
+
+void srv_clock(struct srv *s, uint64_t now_ms)
+{
+	s->now_ms = s->tick_ms = now_ms;
 }
 
 struct srv_conn *srv_conn(struct srv *s, int fd)
@@ -98,7 +105,8 @@ static void release(struct srv *s, int fd, struct srv_conn *c)
 #define LIB_LIMIT (256 << 10)
 #define LIB_MIN (16 << 10)
 
-void srv_synced(struct srv *s)
+/* After each sm_sync(). */
+static void synced(struct srv *s)
 {
 	size_t l = (size_t)sm_bufs_free(s->port) * s->w.tx->buf_size / 32;
 
@@ -126,7 +134,7 @@ bool srv_lib_full(struct srv *s, int fd, struct srv_conn *c)
 
 bool srv_busy(struct srv *s, int fd, struct srv_conn *c)
 {
-	return c->q.bytes > s->out_limit || srv_lib_full(s, fd, c) ||
+	return c->q.bytes > s->lim.out_limit || srv_lib_full(s, fd, c) ||
 	       (s->ops->busy && s->ops->busy(c));
 }
 
@@ -136,7 +144,7 @@ static void stash(struct srv *s, int fd, struct srv_conn *c, const char *p,
 {
 	size_t cap = IN_MIN;
 
-	if (c->in_len + n > s->in_max) {
+	if (c->in_len + n > s->lim.in_max) {
 		srv_close(s, fd, c);
 		return;
 	}
@@ -259,7 +267,8 @@ static void drain_one(struct srv *s, int fd)
 	pause_if_busy(s, fd, c);
 }
 
-void srv_drain(struct srv *s)
+/* Move pending output into TX slots, and serve the input it held back. */
+static void drain(struct srv *s)
 {
 	size_t i, n = s->npend, cap = s->pend_cap;
 	int *list = s->pend;
@@ -275,7 +284,7 @@ void srv_drain(struct srv *s)
 	s->spare_cap = cap;
 }
 
-/* The close completes in srv_drain(), after the current callback: the
+/* The close completes in drain(), after the current callback: the
  * caller may still be parsing c->in. */
 void srv_close(struct srv *s, int fd, struct srv_conn *c)
 {
@@ -325,7 +334,7 @@ static void check_stalls(struct srv *s)
 			continue;
 		}
 		stalled = s->now_ms - c->sent_ms;
-		if (s->send_timeout_ms && stalled >= s->send_timeout_ms)
+		if (s->lim.send_timeout_ms && stalled >= s->lim.send_timeout_ms)
 			s->send_timeouts++;
 		else if (low && lib && stalled >= 1000)
 			s->pool_resets++;  /* it holds pool buffers */
@@ -335,7 +344,8 @@ static void check_stalls(struct srv *s)
 	}
 }
 
-void srv_tick(struct srv *s)
+/* Once a second: stalled output, then the app's on_tick. */
+static void tick(struct srv *s)
 {
 	check_stalls(s);
 	if (s->ops->on_tick)
@@ -372,37 +382,67 @@ void srv_on_slot(struct srv *s, const struct sm_slot *sl)
 	}
 }
 
-int srv_run(struct srv *s, atomic_int *stop)
+/*
+ * One round, from a request's point of view: its bytes arrive in an RX
+ * slot and go to the app's on_input in place (srv_data).  Three detours:
+ *  - stash: what on_input leaves (a partial request), or all of it while
+ *    the connection is busy, is kept in c->in and offered again later;
+ *  - drain: a connection with output the library could not take yet (or
+ *    a file still to read, or input kept) is on the pending list, and
+ *    drain() moves its output into TX slots and feeds its kept input, at
+ *    the round's start (room freed by the sync) and end (this round's);
+ *  - lazy TX publish: out.c packs the app's writes into TX slots, and
+ *    a slot still open (not full, no other socket wrote since) is
+ *    published only by out_flush() at the next round's start, so small
+ *    answers share slots and one sync sends every answer of a round.
+ */
+int srv_step(struct srv *s, int wait_ms, const struct srv_feed *f)
 {
 	struct sm_ring *rx = sm_rxring(s->port);
-	uint64_t tick = s->now_ms;
 	int ret;
 
-	while (!atomic_load_explicit(stop, memory_order_relaxed)) {
+	if (!f || !f->no_sync) {
 		out_flush(&s->w);
+		if (f && f->tx)
+			f->tx(f->arg);
 		/* Connections wait for the library to send what this round
 		 * wrote (a close, more output), or were just closed: no
 		 * sleep.  Output that could not move waits for the
-		 * completions or events that free room, which wake the sync.
-		 * (Bounded wait: a signal just before it is seen in 500 ms.) */
+		 * completions or events that free room, which wake the
+		 * sync. */
 		ret = sm_sync(s->port, s->npend && (s->w.moved || s->again) ?
-				       0 : 500);
+				       0 : wait_ms);
 		s->again = false;
 		if (ret < 0)
 			return ret;
-		srv_synced(s);
-		s->now_ms = mono_ms();
-		srv_drain(s);
+		synced(s);
+	}
+	s->now_ms = f ? f->now_ms : mono_ms();
+	drain(s);
+	if (f) {
+		f->rx(s, f->arg);
+	} else {
 		while (!sm_ring_empty(rx)) {
 			srv_on_slot(s, &rx->slot[rx->head]);
 			sm_ring_advance(rx, sm_ring_next(rx, rx->head));
 		}
-		srv_drain(s);
-		if (s->now_ms - tick >= 1000) {
-			tick = s->now_ms;
-			srv_tick(s);
-		}
 	}
+	drain(s);
+	if (s->now_ms - s->tick_ms >= 1000) {
+		s->tick_ms = s->now_ms;
+		tick(s);
+	}
+	return 0;
+}
+
+int srv_run(struct srv *s, atomic_int *stop)
+{
+	int ret;
+
+	/* A bounded wait: a signal just before it is seen in 500 ms. */
+	while (!atomic_load_explicit(stop, memory_order_relaxed))
+		if ((ret = srv_step(s, 500, NULL)) < 0)
+			return ret;
 	/* Hand back the RX slots consumed last and push what is queued, so
 	 * the final counters show buffers as they really are. */
 	out_flush(&s->w);

@@ -61,6 +61,17 @@ struct srv_ops {
 	void (*on_tick)(struct srv *s);
 };
 
+/* What an app sets, given to srv_init(). */
+struct srv_limits {
+	size_t in_max;             /* input kept per connection */
+	size_t out_limit;          /* queued output that pauses input, in
+				    * the app's queue */
+	uint64_t send_timeout_ms;  /* output stalled this long: reset, 0 =
+				    * never */
+};
+#define SRV_LIMITS_DEFAULT \
+	{ .in_max = 1u << 20, .out_limit = 256u << 10, .send_timeout_ms = 60000 }
+
 struct srv {
 	struct sm_port *port;
 	struct out w;
@@ -70,17 +81,15 @@ struct srv {
 	size_t nconns;
 	int *pend;                 /* fds with output pending */
 	size_t npend, pend_cap;
-	int *pend_spare;           /* the other list: srv_drain() swaps */
+	int *pend_spare;           /* the other list: drain() swaps */
 	size_t spare_cap;
-	uint64_t now_ms;
-	size_t in_max;             /* input kept per connection */
-	size_t out_limit;          /* queued output that pauses input, in
-				    * the app's queue */
-	size_t lib_limit;          /* ... in the library's (see server.c) */
+	uint64_t now_ms;           /* the clock, read once a round */
+	uint64_t tick_ms;          /* the last srv_tick() */
+	struct srv_limits lim;
+	size_t lib_limit;          /* output held in the library that pauses
+				    * input (see server.c) */
 	uint32_t bufs_free0;       /* free buffers when idle: the pool but
 				    * the idle rings' (bufs_idle) */
-	uint64_t send_timeout_ms;  /* output stalled this long: reset, 0 =
-				    * never (default 60 s) */
 	bool again;                /* a conn closed: drain again, no sleep */
 	uint64_t curr, total;      /* open and accepted connections */
 	uint64_t send_timeouts;    /* conns reset after send_timeout_ms */
@@ -89,23 +98,40 @@ struct srv {
 				    * or the failed sync's -errno */
 };
 
+/* Serve port with ops; lim NULL takes SRV_LIMITS_DEFAULT. */
 void srv_init(struct srv *s, struct sm_port *port, const struct srv_ops *ops,
-	      void *app);
-/* 0, or -errno when a sync failed. */
+	      void *app, const struct srv_limits *lim);
 /* Serve until *stop (set by a signal handler or another worker: a
- * lock-free atomic, so both are defined). */
+ * lock-free atomic, so both are defined): srv_step() in a loop, then a
+ * last sync.  0, or -errno when a sync failed. */
 int srv_run(struct srv *s, atomic_int *stop);
-/* The steps of srv_run's loop, for harnesses that drive a connection
- * without a socket (tests/fuzz): one RX slot; a data slot's bytes, given
- * as p[0..len) (not necessarily in a pool buffer); moving pending output
- * into TX slots. */
+
+/*
+ * A round's input and clock from a harness that drives a connection
+ * without a socket (tests/fuzz/conn_sim.c), so that what it runs is
+ * srv_run's own round.  srv_run gives none: a sync every round, the
+ * monotonic clock, the RX ring's slots.
+ */
+struct srv_feed {
+	void *arg;
+	bool no_sync;              /* no out_flush, no sync (a full ring) */
+	uint64_t now_ms;           /* the round's clock */
+	/* After out_flush, before the sync: the round's TX slots. */
+	void (*tx)(void *arg);
+	/* The round's input, handed to srv_on_slot() and srv_data(). */
+	void (*rx)(struct srv *s, void *arg);
+};
+/* One round of srv_run: out_flush(), sm_sync() (waiting up to wait_ms
+ * unless output is due), srv_drain(), the input, srv_drain(), and
+ * srv_tick() once a second.  f NULL: as srv_run.  0 or the sync's
+ * -errno. */
+int srv_step(struct srv *s, int wait_ms, const struct srv_feed *f);
+/* One RX slot; a data slot's bytes, given as p[0..len) (not necessarily
+ * in a pool buffer). */
 void srv_on_slot(struct srv *s, const struct sm_slot *sl);
 void srv_data(struct srv *s, int fd, const char *p, size_t len);
-void srv_drain(struct srv *s);
-/* After each sm_sync(). */
-void srv_synced(struct srv *s);
-/* Once a second: stalled output (see server.c), then the app's on_tick. */
-void srv_tick(struct srv *s);
+/* Set the clock and the tick's start (a harness's own clock). */
+void srv_clock(struct srv *s, uint64_t now_ms);
 
 /* Add from's own counters (send_timeouts, pool_resets, total) to to's:
  * the sum over workers. */
@@ -117,7 +143,10 @@ void srv_print_stats(FILE *f, const char *prog, const struct srv *s);
 /* Release every connection's app state. */
 void srv_fini(struct srv *s);
 
-/* The connection record of fd (NULL past the table). */
+/* The connection record of fd (NULL for a negative fd).  The table
+ * grows on demand (realloc): a record pointer is valid only until the
+ * next srv_conn() of a higher fd, so callbacks use the one they are
+ * given and do not keep it across rounds. */
 struct srv_conn *srv_conn(struct srv *s, int fd);
 
 void srv_write(struct srv *s, int fd, struct srv_conn *c, const void *data,

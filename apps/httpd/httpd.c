@@ -27,9 +27,11 @@
 static void worker_init(struct httpd *h, const struct httpd *proto,
 			struct sm_port *port, const struct opts *o)
 {
+	struct srv_limits lim = SRV_LIMITS_DEFAULT;
+
+	lim.send_timeout_ms = o->send_s * 1000ull;
 	*h = *proto;
-	srv_init(&h->srv, port, &httpd_ops, h);
-	h->srv.send_timeout_ms = o->send_s * 1000ull;
+	srv_init(&h->srv, port, &httpd_ops, h, &lim);
 }
 
 static int setup(struct httpd *proto, const struct opts *o)

@@ -246,13 +246,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 static void worker_init(struct mcd *m, struct mcd_shared *sh,
 			struct sm_port *port, const struct opts *o)
 {
-	m->sh = sh;
-	mc_thread_init(&m->mt, &sh->cache);
-	srv_init(&m->srv, port, &mcd_ops, m);
 	/* A client may pipeline a get of many large items: keep its input
 	 * and stop offering more only past a few items of output. */
-	m->srv.out_limit = 4 * o->item_max;
-	m->srv.send_timeout_ms = o->send_s * 1000ull;
+	struct srv_limits lim = SRV_LIMITS_DEFAULT;
+
+	lim.out_limit = 4 * o->item_max;
+	lim.send_timeout_ms = o->send_s * 1000ull;
+	m->sh = sh;
+	mc_thread_init(&m->mt, &sh->cache);
+	srv_init(&m->srv, port, &mcd_ops, m, &lim);
 }
 
 /* The store's and the shared connection counts, after the workers'. */

@@ -1,11 +1,11 @@
-/* conn_sim.c: one connection driven through server.c's own code, for the fuzzers. */
+/* conn_sim.c: one connection driven through server.c's own rounds, for the fuzzers. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "conn_sim.h"
 #include "stackmap.h"
 
-void csim_init(struct csim *k, struct srv *s, int fd,
+void csim_init(struct csim *k, struct srv *s, int fd, uint64_t now_ms,
 	       void (*inspect)(void *arg, const char *p, size_t n), void *arg)
 {
 	memset(k, 0, sizeof(*k));
@@ -23,45 +23,72 @@ void csim_init(struct csim *k, struct srv *s, int fd,
 			abort();
 		s->nconns = (size_t)fd + 1;
 	}
+	srv_clock(s, now_ms);
 	k->s = s;
 	k->fd = fd;
 	k->tx_seen = sm_txring(s->port)->head;
-	k->tick_ms = s->now_ms;
 	k->inspect = inspect;
 	k->arg = arg;
 }
 
-struct srv_conn *csim_conn(struct csim *k)
+static struct csim_ev *push(struct csim *k)
 {
-	return srv_conn(k->s, k->fd);
+	if (k->nev == k->cap) {
+		k->cap = k->cap ? 2 * k->cap : 8;
+		k->ev = realloc(k->ev, k->cap * sizeof(*k->ev));
+		if (!k->ev)
+			abort();
+	}
+	return memset(&k->ev[k->nev++], 0, sizeof(*k->ev));
 }
 
-/* The slots srv_run would see, handed to server.c's own code. */
-void csim_accept(struct csim *k)
+/* Given as an exact-size copy, so that ASan sees any read beyond it. */
+void csim_data(struct csim *k, const void *p, size_t len)
 {
-	struct sm_slot sl = { .fd = k->fd, .buf_idx = SM_NO_BUF,
-			      .flags = SM_F_ACCEPT };
+	struct csim_ev *e = push(k);
 
-	srv_on_slot(k->s, &sl);
+	e->p = malloc(len ? len : 1);
+	if (!e->p)
+		abort();
+	memcpy(e->p, p, len);
+	e->len = len;
 }
 
 void csim_eof(struct csim *k)
 {
-	struct sm_slot sl = { .fd = k->fd, .buf_idx = SM_NO_BUF,
-			      .flags = SM_F_EOF };
-
-	srv_on_slot(k->s, &sl);
+	push(k)->flags = SM_F_EOF;
 }
 
-/* Given as an exact-size copy, so that ASan sees any read beyond it. */
-void csim_data(struct csim *k, const char *p, size_t len)
+/* The round's input step: the slots srv_run would see, handed to
+ * server.c's own code. */
+static void play(struct srv *s, void *arg)
 {
-	srv_data(k->s, k->fd, p, len);
+	struct csim *k = arg;
+	struct sm_slot sl = { .fd = k->fd, .buf_idx = SM_NO_BUF };
+	size_t i;
+
+	for (i = 0; i < k->nev; i++) {
+		struct csim_ev *e = &k->ev[i];
+
+		if (e->flags) {
+			sl.flags = e->flags;
+			srv_on_slot(s, &sl);
+			continue;
+		}
+		if (!srv_conn(s, k->fd)->open) {
+			sl.flags = SM_F_ACCEPT;
+			srv_on_slot(s, &sl);
+		}
+		srv_data(s, k->fd, e->p, e->len);
+		free(e->p);
+	}
+	k->nev = 0;
 }
 
 /* Show the harness what was written into TX slots since the last look. */
-static void inspect_tx(struct csim *k)
+static void inspect_tx(void *arg)
 {
+	struct csim *k = arg;
 	struct sm_ring *tx = sm_txring(k->s->port);
 	uint32_t i;
 
@@ -77,44 +104,36 @@ static void inspect_tx(struct csim *k)
 	k->tx_seen = tx->head;
 }
 
-void csim_sync(struct csim *k, bool sync)
+void csim_round(struct csim *k, uint64_t now_ms, bool sync)
 {
-	struct srv *s = k->s;
+	struct srv_feed f = { .arg = k, .no_sync = !sync, .now_ms = now_ms,
+			      .tx = inspect_tx, .rx = play };
 
-	if (sync) {
-		out_flush(&s->w);
-		inspect_tx(k);
-		if (sm_sync(s->port, 0) < 0)
-			abort();
-		srv_synced(s);
-	}
-	srv_drain(s);
-}
-
-void csim_end_iter(struct csim *k, uint64_t now_ms)
-{
-	struct srv *s = k->s;
-
-	srv_drain(s);
-	s->now_ms = now_ms;
-	if (s->now_ms - k->tick_ms >= 1000) {
-		k->tick_ms = s->now_ms;
-		srv_tick(s);
-	}
-}
-
-bool csim_finish(struct csim *k, unsigned rounds)
-{
-	struct srv *s = k->s;
-
-	while (rounds--) {
-		csim_sync(k, true);
-		if (!s->npend)
-			break;
-	}
-	out_flush(&s->w);
-	inspect_tx(k);
-	if (sm_sync(s->port, 0) < 0)
+	if (srv_step(k->s, 0, &f) < 0)
 		abort();
-	return s->npend == 0;
+}
+
+bool csim_finish(struct csim *k, uint64_t now_ms, unsigned rounds)
+{
+	bool done = false;
+
+	while (rounds-- && !done) {
+		csim_round(k, now_ms, true);
+		done = !k->s->npend;
+	}
+	/* What the last round wrote goes out, and is inspected. */
+	out_flush(&k->s->w);
+	inspect_tx(k);
+	if (sm_sync(k->s->port, 0) < 0)
+		abort();
+	return done;
+}
+
+void csim_fini(struct csim *k)
+{
+	while (k->nev)
+		free(k->ev[--k->nev].p);
+	free(k->ev);
+	k->ev = NULL;
+	k->nev = k->cap = 0;
 }

@@ -30,9 +30,10 @@
  *           bit 7:    no sync until the end: the TX ring fills up
  *   bytes 1-3, for chunk i, b = byte[1 + i % 3]:
  *           bits 0-5: the chunk is 1 + (b & 63) * scale bytes long
- *           bit 6:    same loop iteration as the chunk before (two RX
- *                     slots in one sync), else a new iteration
- *           bit 7:    the clock advances one step first
+ *           bit 6:    same round (srv_step) as the chunk before (two RX
+ *                     slots in one sync), else a new round
+ *           bit 7:    the clock advances one step first (a round runs
+ *                     at the clock its last chunk set)
  * A connection the server closed is followed by a new one (same fd).
  */
 #define HDR 4
@@ -230,8 +231,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct csim k;
 	size_t off = HDR, i = 0, n;
 	uint64_t now = 1000000, step;
+	struct srv_limits lim = SRV_LIMITS_DEFAULT;
 	bool sync;
-	char *chunk;
 
 	if (size < HDR)
 		return 0;
@@ -241,42 +242,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h.body = h.fixed >= 0 ? fixed_body : NULL;
 	h.idle_s = 5;
 	h.header_s = 2;
-	srv_init(&h.srv, port, &httpd_ops, &h);
-	h.srv.now_ms = now;
-	if (data[0] & 0x40)
-		h.srv.out_limit = 4096;
+	lim.out_limit = data[0] & 0x40 ? 4096 : lim.out_limit;
+	srv_init(&h.srv, port, &httpd_ops, &h, &lim);
 	step = steps[(data[0] >> 3) & 3];
 	sync = !(data[0] & 0x80);
-	csim_init(&k, &h.srv, FD, inspect, &sc);
-	csim_accept(&k);
+	csim_init(&k, &h.srv, FD, now, inspect, &sc);
 	while (off < size) {
 		uint8_t b = data[1 + i % 3];
 
 		n = 1 + (b & 63) * scales[(data[0] >> 1) & 3];
 		if (n > size - off)
 			n = size - off;
-		if (i > 0 && !(b & 0x40)) {
-			csim_end_iter(&k, now);
-			csim_sync(&k, sync);
-		}
+		if (i > 0 && !(b & 0x40))
+			csim_round(&k, now, sync);
 		if (b & 0x80)
 			now += step;
-		if (!csim_conn(&k)->open)
-			csim_accept(&k);
-		/* An exact-size copy: ASan sees any read past the slot. */
-		chunk = malloc(n);
-		CHECK(chunk);
-		memcpy(chunk, data + off, n);
-		csim_data(&k, chunk, n);
-		free(chunk);
+		csim_data(&k, data + off, n);
 		off += n;
 		i++;
 	}
-	csim_end_iter(&k, now);
 	if (data[0] & 0x20)
 		csim_eof(&k);
+	csim_round(&k, now, sync);
 	/* Everything queued goes out in a bounded number of syncs. */
-	CHECK(csim_finish(&k, 1000));
+	CHECK(csim_finish(&k, now, 1000));
+	csim_fini(&k);
 	srv_fini(&h.srv);
 	return 0;
 }

@@ -18,8 +18,9 @@
  *           bit 7:    no sync until the end: the TX ring fills up
  *   bytes 1-3, for chunk i, b = byte[1 + i % 3]:
  *           bits 0-5: the chunk is 1 + (b & 63) * scale bytes long
- *           bit 6:    same loop iteration as the chunk before
- *           bit 7:    the clock advances one step first
+ *           bit 6:    same round (srv_step) as the chunk before
+ *           bit 7:    the clock advances one step first (a round runs
+ *                     at the clock its last chunk set)
  * A connection the server closed is followed by a new one (same fd) on
  * the same store.
  */
@@ -87,8 +88,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t off = HDR, i = 0, n;
 	uint64_t now_ms = 1000000;
 	int64_t step;
+	struct srv_limits lim = SRV_LIMITS_DEFAULT;
 	bool sync;
-	char *chunk;
 
 	if (size < HDR)
 		return 0;
@@ -108,41 +109,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sh.info.threads = 1;
 	sh.info.stats_cb = stats_cb;
 	sh.info.stats_arg = port;
-	srv_init(&m.srv, port, &mcd_ops, &m);
-	m.srv.now_ms = now_ms;
-	m.srv.out_limit = data[0] & 0x40 ? 4096 : 4 * ITEM_MAX;
+	lim.out_limit = data[0] & 0x40 ? 4096 : 4 * ITEM_MAX;
+	srv_init(&m.srv, port, &mcd_ops, &m, &lim);
 	step = steps[(data[0] >> 3) & 3];
 	sync = !(data[0] & 0x80);
-	csim_init(&k, &m.srv, FD, inspect, (void *)&sum);
-	csim_accept(&k);
+	csim_init(&k, &m.srv, FD, now_ms, inspect, (void *)&sum);
 	while (off < size) {
 		uint8_t b = data[1 + i % 3];
 
 		n = 1 + (b & 63) * scales[(data[0] >> 1) & 3];
 		if (n > size - off)
 			n = size - off;
-		if (i > 0 && !(b & 0x40)) {
-			csim_end_iter(&k, now_ms);
-			csim_sync(&k, sync);
-		}
+		if (i > 0 && !(b & 0x40))
+			csim_round(&k, now_ms, sync);
 		if (b & 0x80) {
 			clock_s += step;
 			now_ms += (uint64_t)step * 1000;
 		}
-		if (!csim_conn(&k)->open)
-			csim_accept(&k);
-		chunk = malloc(n);
-		CHECK(chunk);
-		memcpy(chunk, data + off, n);
-		csim_data(&k, chunk, n);
-		free(chunk);
+		csim_data(&k, data + off, n);
 		off += n;
 		i++;
 	}
-	csim_end_iter(&k, now_ms);
 	if (data[0] & 0x20)
 		csim_eof(&k);
-	CHECK(csim_finish(&k, 1000));
+	csim_round(&k, now_ms, sync);
+	CHECK(csim_finish(&k, now_ms, 1000));
+	csim_fini(&k);
 	srv_fini(&m.srv);
 	CHECK(sh.cache.budget.used <= sh.cache.budget.maxbytes);
 	mc_cache_destroy(&sh.cache);
