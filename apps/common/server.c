@@ -73,6 +73,21 @@ void srv_pend(struct srv *s, int fd, struct srv_conn *c)
 	c->pending = true;
 }
 
+bool srv_pending(const struct srv_conn *c)
+{
+	return c->pending;
+}
+
+void *srv_reserve(struct srv *s, int fd, struct srv_conn *c, uint32_t *room)
+{
+	return out_reserve(&s->w, fd, &c->q, room);
+}
+
+void srv_commit(struct srv *s, struct srv_conn *c, uint32_t len)
+{
+	out_commit(&s->w, &c->q, len);
+}
+
 void srv_write(struct srv *s, int fd, struct srv_conn *c, const void *data,
 	       size_t len)
 {

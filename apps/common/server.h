@@ -165,5 +165,15 @@ bool srv_lib_full(struct srv *s, int fd, struct srv_conn *c);
 
 /* fd has more output to produce (on_drain will be called). */
 void srv_pend(struct srv *s, int fd, struct srv_conn *c);
+/* True while fd is on the pending list: its output is still moving or
+ * produced (on_tick callbacks do not take it for idle). */
+bool srv_pending(const struct srv_conn *c);
+
+/* Output written in place (file data read straight into a TX slot's
+ * buffer): room for up to *room bytes, or NULL while fd has output
+ * queued or the TX ring is full.  srv_commit() then hands over the len
+ * bytes written there. */
+void *srv_reserve(struct srv *s, int fd, struct srv_conn *c, uint32_t *room);
+void srv_commit(struct srv *s, struct srv_conn *c, uint32_t len);
 
 #endif

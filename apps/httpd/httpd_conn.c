@@ -191,7 +191,7 @@ static bool h_drain(struct srv *s, int fd, struct srv_conn *c)
 	while (hc->file_left) {
 		if (srv_lib_full(s, fd, c))
 			return false;  /* the rest when the kernel took some */
-		p = out_reserve(&s->w, fd, &c->q, &room);
+		p = srv_reserve(s, fd, c, &room);
 		if (!p)
 			return false;
 		if (room > hc->file_left)
@@ -202,7 +202,7 @@ static bool h_drain(struct srv *s, int fd, struct srv_conn *c)
 			srv_close(s, fd, c);
 			break;
 		}
-		out_commit(&s->w, &c->q, (uint32_t)n);
+		srv_commit(s, c, (uint32_t)n);
 		hc->file_off += (uint64_t)n;
 		hc->file_left -= (uint64_t)n;
 	}
@@ -222,7 +222,7 @@ static void h_tick(struct srv *s)
 		struct srv_conn *c = srv_conn(s, (int)fd);
 		uint64_t head_ms = HC(c)->head_ms;
 
-		if (!c->open || c->closing || c->pending)
+		if (!c->open || c->closing || srv_pending(c))
 			continue;
 		if (head_ms && s->now_ms - head_ms > h->header_s * 1000ull)
 			send_error(s, (int)fd, c, 408, 1, false, false);
