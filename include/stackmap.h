@@ -32,9 +32,10 @@
  *   - Slots in [head, tail) belong to the application; all others
  *     (from tail up to head, one of them always kept empty) belong to
  *     the library and must not be touched.
- *   - cur is a cursor the application may keep ahead of head while it
- *     looks at slots; the library only requires head <= cur <= tail.
- *     Set cur = head when in doubt.
+ *   - cur is the application's own cursor, kept for netmap's layout:
+ *     the library neither reads nor checks it, and sm_ring_advance()
+ *     sets it to head.  An application may keep it ahead of head while
+ *     it looks at slots.
  *
  *   RX ring:  [head, tail) are received slots for the application to
  *             consume.  The application returns them by advancing head
@@ -150,7 +151,7 @@ struct sm_slot {
 
 struct sm_ring {
 	uint32_t head;      /* app: first slot owned by the app */
-	uint32_t cur;       /* app: app's cursor, head <= cur <= tail */
+	uint32_t cur;       /* app: its own cursor; the library ignores it */
 	uint32_t tail;      /* lib: first slot owned by the library */
 	const uint32_t num_slots;
 	const uint32_t buf_size;

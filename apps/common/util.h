@@ -16,7 +16,7 @@ long util_num(const char *s, long min, long max);
  * print it, exit 64. */
 int util_threads(const char *s);
 
-/* Print "prog: what: arg" and return -1 (for option parsing). */
+/* Print "what: arg" to stderr and return -1 (for option parsing). */
 int util_usage_error(const char *what, const char *arg);
 
 /* SIGINT/SIGTERM run handler, without SA_RESTART so that a blocking
