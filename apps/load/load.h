@@ -75,13 +75,13 @@ struct http_ps {
 };
 
 /* memcached response parser state (load_mc.c). */
-#define MC_LINE_MAX 256
+#define LOAD_LINE_MAX 256
 struct mc_ps {
 	uint8_t st;
 	bool value;                /* a get's VALUE came: END must follow */
 	uint16_t len;              /* bytes gathered in line */
 	uint64_t left;             /* data bytes to skip */
-	char line[MC_LINE_MAX];    /* a line split across RX slots */
+	char line[LOAD_LINE_MAX];    /* a line split across RX slots */
 };
 
 /* A request in flight. */

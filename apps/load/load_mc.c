@@ -191,7 +191,7 @@ static int line_part(struct load *ld, struct conn *c, const char *p,
 	uint32_t k = nl ? (uint32_t)(nl - p) : len;
 
 	*used = nl ? k + 1 : k;
-	if (ps->len + k >= MC_LINE_MAX) {
+	if (ps->len + k >= LOAD_LINE_MAX) {
 		ld->why = "response line over 256 bytes";
 		return -1;
 	}
