@@ -86,8 +86,10 @@
  * from any other thread then fails with -EBUSY.  (The io_uring engine's
  * ring accepts submissions from one thread only.)  sm_close() may be
  * called from any thread once the driver has stopped syncing.
- * sm_listen_group() makes one listener per port in a SO_REUSEPORT group,
- * so that the kernel spreads connections over the ports.
+ * sm_listen() (and sm_listen_group()) makes one listener per port in a
+ * SO_REUSEPORT group, so that the kernel spreads connections over the
+ * ports, with the kernel's TCP features (Fast Open, MPTCP, deferred
+ * accept, congestion control) set on them.
  *
  * Errors: every call that can fail returns a negative errno value.  The
  * library never sets errno, never prints and never exits.
@@ -104,7 +106,7 @@ extern "C" {
 #endif
 
 #define SM_VERSION_MAJOR 0
-#define SM_VERSION_MINOR 3
+#define SM_VERSION_MINOR 4
 #define SM_VERSION_PATCH 0
 /* The version as one number, as sm_version() returns it at run time. */
 #define SM_VERSION_NUM(major, minor, patch) \
@@ -286,6 +288,47 @@ int sm_nic_napis(const char *ifname, struct sm_napi_info *out, int max);
  * left open. */
 int sm_listen_group(const struct sockaddr *sa, socklen_t salen, int backlog,
 		    int n, const int *cpus, int *fds);
+
+/*
+ * The kernel's TCP features on listeners: what sm_listen() sets on each.
+ * Zero (after sm_listen_opts_init()) leaves the kernel's default.  The
+ * struct can grow: size is the caller's sizeof, set by
+ * sm_listen_opts_init(), and the library reads no field past it, so a
+ * program built against an older header keeps working.
+ */
+struct sm_listen_opts {
+	uint32_t size;          /* sizeof(struct sm_listen_opts), by init */
+	int backlog;            /* listen()'s backlog (init: 4096) */
+	int fastopen;           /* TCP_FASTOPEN: pending Fast Open requests
+				 * queued at most; 0 = off.  The server bit
+				 * (2) of net.ipv4.tcp_fastopen must be on */
+	int defer_accept;       /* TCP_DEFER_ACCEPT: seconds a connection
+				 * waits for its first data before it is
+				 * accepted; 0 = off */
+	int v6only;             /* IPV6_V6ONLY on an IPv6 address: 1 on,
+				 * 0 off, -1 the system's (init: -1) */
+	int mptcp;              /* 1: IPPROTO_MPTCP listeners (a peer that
+				 * does not speak MPTCP falls back to TCP,
+				 * connection by connection) */
+	int reuseport;          /* 1: SO_REUSEPORT even for one listener
+				 * (n > 1 always sets it) */
+	const char *congestion; /* TCP_CONGESTION by name ("bbr"), NULL =
+				 * the system's default */
+};
+
+/* Fill o with the defaults and its size. */
+void sm_listen_opts_init(struct sm_listen_opts *o);
+
+/* n listening sockets on sa as sm_listen_group(), with the options o
+ * (NULL: the defaults).  One listener (n = 1) joins no SO_REUSEPORT
+ * group unless o->reuseport, so a second server on the port fails as it
+ * should.  0 or -errno: -EINVAL bad arguments or o->size, -ENOENT a
+ * congestion control the kernel does not have, -EPERM one it does not
+ * allow this process, -EPROTONOSUPPORT no MPTCP (net.mptcp.enabled=0),
+ * or the failing call's; on failure nothing is left open. */
+int sm_listen(const struct sockaddr *sa, socklen_t salen,
+	      const struct sm_listen_opts *o, int n, const int *cpus,
+	      int *fds);
 
 /* The NAPI instance of RX queue `queue` of interface ifname: 0 and
  * *napi_id, or -errno (-ENODEV no such interface, -ENOENT no such queue,

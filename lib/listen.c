@@ -11,10 +11,17 @@
  * queue's interrupt and NAPI thread are pinned to its port's CPU.  Then a
  * connection's queue, NAPI, thread and core are one (memcached's -N by
  * NAPI id, and the IRQ-suspension paper's setup, do the same).
+ *
+ * The kernel's TCP features are socket options of the listener, which
+ * accepted connections inherit: Fast Open, deferred accept, congestion
+ * control, and MPTCP as the listener's protocol.
  */
 #include <errno.h>
 #include <linux/filter.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -66,42 +73,103 @@ static uint16_t get_port(const struct sockaddr_storage *ss)
 	       ((const struct sockaddr_in *)ss)->sin_port;
 }
 
-/* One member: bound to ss (whose port the first member fills in). */
-static int member(struct sockaddr_storage *ss, socklen_t len, int backlog)
+void sm_listen_opts_init(struct sm_listen_opts *o)
 {
-	int fd, one = 1, ret;
+	memset(o, 0, sizeof(*o));
+	o->size = sizeof(*o);
+	o->backlog = 4096;
+	o->v6only = -1;
+}
 
-	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
-	    bind(fd, (struct sockaddr *)ss, len) < 0 ||
-	    listen(fd, backlog) < 0 ||
-	    getsockname(fd, (struct sockaddr *)ss, &len) < 0) {
+/* The caller's options, read up to its size: fields a newer library
+ * added keep their defaults for a program built before them. */
+static int read_opts(struct sm_listen_opts *o, const struct sm_listen_opts *in)
+{
+	sm_listen_opts_init(o);
+	if (!in)
+		return 0;
+	if (in->size < offsetof(struct sm_listen_opts, backlog) +
+		       sizeof(in->backlog) || in->size > sizeof(*o))
+		return -EINVAL;
+	memcpy(o, in, in->size);
+	o->size = sizeof(*o);
+	if (o->backlog < 0 || o->fastopen < 0 || o->defer_accept < 0 ||
+	    o->v6only < -1 || o->v6only > 1)
+		return -EINVAL;
+	return 0;
+}
+
+static int setint(int fd, int level, int name, int v)
+{
+	return setsockopt(fd, level, name, &v, sizeof(v)) < 0 ? -errno : 0;
+}
+
+/* The options that must be set before bind(), then those of a TCP
+ * listener; each only when asked, so the kernel's defaults stay. */
+static int set_opts(int fd, int family, const struct sm_listen_opts *o,
+		    bool reuseport)
+{
+	int ret = setint(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+
+	if (!ret && reuseport)
+		ret = setint(fd, SOL_SOCKET, SO_REUSEPORT, 1);
+	if (!ret && family == AF_INET6 && o->v6only >= 0)
+		ret = setint(fd, IPPROTO_IPV6, IPV6_V6ONLY, o->v6only);
+	if (!ret && o->fastopen)
+		ret = setint(fd, IPPROTO_TCP, TCP_FASTOPEN, o->fastopen);
+	if (!ret && o->defer_accept)
+		ret = setint(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, o->defer_accept);
+	if (!ret && o->congestion &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, o->congestion,
+		       (socklen_t)strlen(o->congestion)) < 0)
 		ret = -errno;
+	return ret;
+}
+
+/* One member: bound to ss (whose port the first member fills in). */
+static int member(struct sockaddr_storage *ss, socklen_t len,
+		  const struct sm_listen_opts *o, bool reuseport)
+{
+	int fd, ret;
+
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC,
+		    o->mptcp ? IPPROTO_MPTCP : 0);
+	if (fd < 0)
+		return o->mptcp && (errno == EINVAL || errno == ENOPROTOOPT) ?
+		       -EPROTONOSUPPORT : -errno;
+	ret = set_opts(fd, ss->ss_family, o, reuseport);
+	if (!ret && (bind(fd, (struct sockaddr *)ss, len) < 0 ||
+		     listen(fd, o->backlog) < 0 ||
+		     getsockname(fd, (struct sockaddr *)ss, &len) < 0))
+		ret = -errno;
+	if (ret) {
 		close(fd);
 		return ret;
 	}
 	return fd;
 }
 
-int sm_listen_group(const struct sockaddr *sa, socklen_t salen, int backlog,
-		    int n, const int *cpus, int *fds)
+int sm_listen(const struct sockaddr *sa, socklen_t salen,
+	      const struct sm_listen_opts *opts, int n, const int *cpus,
+	      int *fds)
 {
+	struct sm_listen_opts o;
 	struct sockaddr_storage ss;
-	int i, ret = 0;
+	int i, ret;
 
-	if (!sa || n < 1 || n > SM__GROUP_MAX || salen > sizeof(ss) ||
+	if (!sa || !fds || n < 1 || n > SM__GROUP_MAX || salen > sizeof(ss) ||
 	    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
 		return -EINVAL;
 	for (i = 0; cpus && i < n; i++)
 		if (cpus[i] < 0)
 			return -EINVAL;
+	ret = read_opts(&o, opts);
+	if (ret)
+		return ret;
 	memset(&ss, 0, sizeof(ss));
 	memcpy(&ss, sa, salen);
 	for (i = 0; i < n && ret >= 0; i++) {
-		ret = fds[i] = member(&ss, salen, backlog);
+		ret = fds[i] = member(&ss, salen, &o, n > 1 || o.reuseport);
 		/* Port 0: the others join the port the first one got. */
 		set_port(&ss, get_port(&ss));
 	}
@@ -114,4 +182,15 @@ int sm_listen_group(const struct sockaddr *sa, socklen_t salen, int backlog,
 		return ret;
 	}
 	return 0;
+}
+
+int sm_listen_group(const struct sockaddr *sa, socklen_t salen, int backlog,
+		    int n, const int *cpus, int *fds)
+{
+	struct sm_listen_opts o;
+
+	sm_listen_opts_init(&o);
+	o.backlog = backlog;
+	o.reuseport = 1;
+	return sm_listen(sa, salen, &o, n, cpus, fds);
 }

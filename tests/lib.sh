@@ -56,6 +56,14 @@ t_busy() {
 		else { for (i = 2; i <= NF; i++) if (k[i] == "BusyPollRxPackets") print $i } }' /proc/net/netstat
 }
 
+# t_netstat NS KEY: the kernel counter KEY (TcpExt's TCPFastOpenPassive,
+# MPTcpExt's MPCapableACKRX...) of namespace NS, from /proc/net/netstat.
+t_netstat() {
+	ip netns exec "$1" awk -v key="$2" '{ sec = $1; sub(/:$/, "", sec) }
+		seen[sec] { for (i = 2; i <= NF; i++) if (k[sec, i] == key) print $i; next }
+		{ seen[sec] = 1; for (i = 2; i <= NF; i++) k[sec, i] = $i }' /proc/net/netstat
+}
+
 t_skip() { echo "SKIP: $*"; exit 77; }
 t_fail() { echo "FAIL: $*"; exit 1; }
 

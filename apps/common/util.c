@@ -179,3 +179,22 @@ void util_print_stats_of(FILE *f, const char *prog, enum sm_engine e,
 			st->napi_ids[0], st->napi_foreign,
 			st->busy_poll_rx_packets);
 }
+
+int util_tcp_opt(int ch, const char *arg, struct sm_listen_opts *lo)
+{
+	switch (ch) {
+	case UTIL_OPT_FASTOPEN:
+		lo->fastopen = (int)util_num(arg, 1, 1 << 20);
+		return 1;
+	case UTIL_OPT_MPTCP:
+		lo->mptcp = 1;
+		return 1;
+	case UTIL_OPT_DEFER_ACCEPT:
+		lo->defer_accept = (int)util_num(arg, 1, 3600);
+		return 1;
+	case UTIL_OPT_CONGESTION:
+		lo->congestion = arg;
+		return 1;
+	}
+	return 0;
+}

@@ -57,6 +57,32 @@ int util_bound_port(int fd);
 "                         NAPI settings as they are (busy polling only)\n"
 int util_sm_opt(int ch, const char *arg, struct sm_config *cfg);
 
+/* The kernel's TCP features on the listeners (sm_listen), shared by the
+ * servers: --fastopen N, --mptcp, --defer-accept S, --congestion NAME
+ * (UTIL_TCP_LONGOPTS in each option table).  1 if ch was one of them
+ * (into lo), 0 if not; a bad number exits 64 (util_num). */
+#define UTIL_OPT_FASTOPEN 0x1010
+#define UTIL_OPT_MPTCP 0x1011
+#define UTIL_OPT_DEFER_ACCEPT 0x1012
+#define UTIL_OPT_CONGESTION 0x1013
+#define UTIL_TCP_LONGOPTS \
+	{ "fastopen", required_argument, NULL, UTIL_OPT_FASTOPEN }, \
+	{ "mptcp", no_argument, NULL, UTIL_OPT_MPTCP }, \
+	{ "defer-accept", required_argument, NULL, UTIL_OPT_DEFER_ACCEPT }, \
+	{ "congestion", required_argument, NULL, UTIL_OPT_CONGESTION }
+#define UTIL_TCP_HELP \
+"      --fastopen N       TCP Fast Open: answer data in a client's SYN,\n" \
+"                         at most N such SYNs pending (needs bit 2 of\n" \
+"                         sysctl net.ipv4.tcp_fastopen)\n" \
+"      --mptcp            Multipath TCP listeners (clients without MPTCP\n" \
+"                         get plain TCP)\n" \
+"      --defer-accept S   accept a connection only once its first data\n" \
+"                         arrived, waiting up to S seconds\n" \
+"      --congestion NAME  congestion control of the connections (bbr,\n" \
+"                         cubic...: sysctl net.ipv4.tcp_available_\n" \
+"                         congestion_control)\n"
+int util_tcp_opt(int ch, const char *arg, struct sm_listen_opts *lo);
+
 /* Write port to path atomically (tmp file, then rename).  0 or -1. */
 int util_write_port_file(const char *path, int port);
 

@@ -17,20 +17,17 @@
 
 /* The listeners: one plain socket for one worker (a second server on the
  * same port then fails as it should), else a SO_REUSEPORT group. */
-static int listeners(struct workers *w, const char *addr, int *port)
+static int listeners(struct workers *w, const char *addr, int *port,
+		     const struct sm_listen_opts *lo)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	int ret, i;
 
-	if (w->n == 1) {
-		w->lfds[0] = util_listen(addr, *port, port);
-		return w->lfds[0] < 0 ? w->lfds[0] : 0;
-	}
 	if (util_sockaddr(addr, *port, &ss, &len) < 0)
 		return -EINVAL;
-	ret = sm_listen_group((struct sockaddr *)&ss, len, 4096, w->n,
-			      w->ncpus >= w->n ? w->cpus : NULL, w->lfds);
+	ret = sm_listen((struct sockaddr *)&ss, len, lo, w->n,
+			w->ncpus >= w->n ? w->cpus : NULL, w->lfds);
 	if (ret < 0) {
 		for (i = 0; i < w->n; i++)
 			w->lfds[i] = -1;
@@ -143,9 +140,45 @@ static void nic_cpus(struct workers *w, const char *prog, const char *ifname)
 		ifname);
 }
 
+/* What the listeners were asked for, for an error message. */
+static void print_tcp_opts(FILE *f, const struct sm_listen_opts *lo)
+{
+	if (!lo)
+		return;
+	if (lo->fastopen)
+		fprintf(f, " --fastopen %d", lo->fastopen);
+	if (lo->mptcp)
+		fprintf(f, " --mptcp");
+	if (lo->defer_accept)
+		fprintf(f, " --defer-accept %d", lo->defer_accept);
+	if (lo->congestion)
+		fprintf(f, " --congestion %s", lo->congestion);
+}
+
+/* Fast Open's server side needs bit 2 of the sysctl (per network
+ * namespace): without it the option is set and does nothing. */
+static void check_fastopen(const char *prog, const struct sm_listen_opts *lo)
+{
+	FILE *f;
+	int v = -1;
+
+	if (!lo || !lo->fastopen)
+		return;
+	f = fopen("/proc/sys/net/ipv4/tcp_fastopen", "r");
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	if (v >= 0 && !(v & 2))
+		fprintf(stderr, "%s: --fastopen: net.ipv4.tcp_fastopen is %d, "
+			"without the server bit (2): Fast Open stays off until "
+			"it is set\n", prog, v);
+}
+
 int workers_open(struct workers *w, const char *prog, const char *addr,
 		 int *port, const struct sm_config *cfg,
-		 const char *port_file)
+		 const struct sm_listen_opts *lo, const char *port_file)
 {
 	int i, ret, nq = cfg->ifname && w->n > 1 ? nic_queues(cfg->ifname) : 0;
 
@@ -155,7 +188,14 @@ int workers_open(struct workers *w, const char *prog, const char *addr,
 	}
 	if (nq >= w->n && !w->ncpus)
 		nic_cpus(w, prog, cfg->ifname);
-	ret = listeners(w, addr, port);
+	ret = listeners(w, addr, port, lo);
+	if (ret < 0) {
+		fprintf(stderr, "%s: listen on [%s]:%d", prog, addr, *port);
+		print_tcp_opts(stderr, lo);
+		fprintf(stderr, ": %s\n", strerror(-ret));
+		return EX_OSERR;
+	}
+	check_fastopen(prog, lo);
 	for (i = 0; ret == 0 && i < w->n; i++) {
 		struct sm_config c = *cfg;
 

@@ -26,12 +26,13 @@ struct workers {
 };
 
 /* Listen on addr:*port (*port gets the real one) with w->n listeners
- * (one plain listener when n is 1), open a port per worker with cfg,
+ * (one plain listener when n is 1) and the TCP options lo (sm_listen;
+ * NULL: none), open a port per worker with cfg,
  * attach its listener, publish the port to port_file (if not NULL).
  * Prints what failed as "prog: ..."; 0 or a sysexits code. */
 int workers_open(struct workers *w, const char *prog, const char *addr,
 		 int *port, const struct sm_config *cfg,
-		 const char *port_file);
+		 const struct sm_listen_opts *lo, const char *port_file);
 
 /* Run fn(arg + i * arg_size) for each worker i, worker i in a thread
  * named "PROG-N" pinned to its CPU (if any); returns when all did. */

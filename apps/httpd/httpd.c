@@ -70,13 +70,15 @@ int main(int argc, char **argv)
 	if (ret)
 		return ret;
 	hs = calloc((size_t)w.n, sizeof(*hs));
-	if (!hs)
-		return EX_OSERR;
+	if (!hs) {
+		ret = EX_OSERR;
+		goto out;
+	}
 	workers_signals();
 	ret = workers_open(&w, "sm-httpd", o.addr, &o.port, &o.cfg,
-			   o.port_file);
+			   &o.listen, o.port_file);
 	if (ret)
-		return ret;
+		goto out;
 	if (o.verbose)
 		fprintf(stderr, "sm-httpd: %s engine, [%s]:%d, %s, %d thread%s\n",
 			sm_engine_name(sm_engine(w.ports[0])), o.addr, o.port,
@@ -88,7 +90,9 @@ int main(int argc, char **argv)
 	for (i = 0; i < w.n; i++)
 		srv_fini(&hs[i].srv);
 	workers_close(&w);
+	ret = failed ? EX_SOFTWARE : 0;
+out:
 	free(proto.body);
 	free(hs);
-	return failed ? EX_SOFTWARE : 0;
+	return ret;
 }

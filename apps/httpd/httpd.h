@@ -34,6 +34,7 @@ struct opts {
 	long fixed;                /* body size, -1 = serve root */
 	unsigned idle_s, header_s, send_s;
 	struct sm_config cfg;
+	struct sm_listen_opts listen;  /* the kernel's TCP features */
 };
 
 /* Parse the command line; -1 after printing a usage error. */

@@ -44,6 +44,7 @@ static void usage(FILE *f)
 "                         CPU receives (a reuseport BPF program;\n"
 "                         default with --nic: queue i's NAPI CPU)\n"
 UTIL_NIC_HELP
+UTIL_TCP_HELP
 "  -v, --verbose          print the engine and address at start\n"
 "  -h, --help             this help\n"
 "\n"
@@ -78,6 +79,7 @@ int httpd_parse_opts(int argc, char **argv, struct opts *o)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		UTIL_LONGOPTS,
+		UTIL_TCP_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -91,13 +93,14 @@ int httpd_parse_opts(int argc, char **argv, struct opts *o)
 	o->send_s = 60;
 	o->threads = 1;
 	sm_config_init(&o->cfg);
+	sm_listen_opts_init(&o->listen);
 	while ((ch = getopt_long(argc, argv, "r:p:l:e:c:b:s:P:t:vh", lo,
 				 NULL)) != -1) {
 		int r = util_sm_opt(ch, optarg, &o->cfg);
 
 		if (r < 0)
 			return -1;
-		if (r > 0)
+		if (r > 0 || util_tcp_opt(ch, optarg, &o->listen))
 			continue;
 		switch (ch) {
 		case 'r': o->root = optarg; break;

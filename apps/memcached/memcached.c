@@ -72,6 +72,7 @@ struct opts {
 	long maxconns;
 	size_t maxbytes, item_max;
 	struct sm_config cfg;
+	struct sm_listen_opts listen;  /* the kernel's TCP features */
 };
 
 static void usage(FILE *f)
@@ -126,6 +127,7 @@ static void usage(FILE *f)
 "                            its answers for S seconds (default 60; 0 =\n"
 "                            never, as memcached)\n"
 UTIL_NIC_HELP
+UTIL_TCP_HELP
 "\n"
 "Exit status: 0 after a signal, 64 usage error, 71 the socket or the port\n"
 "cannot be set up.\n"
@@ -170,6 +172,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "lock-stripes", required_argument, NULL, O_STRIPES },
 		{ "help", no_argument, NULL, 'h' },
 		UTIL_LONGOPTS,
+		UTIL_TCP_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -183,13 +186,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->item_max = 1u << 20;
 	o->send_s = 60;
 	sm_config_init(&o->cfg);
+	sm_listen_opts_init(&o->listen);
 	while ((ch = getopt_long(argc, argv, "p:l:m:c:I:U:t:N:ve:b:s:P:h", lo,
 				 NULL)) != -1) {
 		int r = util_sm_opt(ch, optarg, &o->cfg);
 
 		if (r < 0)
 			return -1;
-		if (r > 0)
+		if (r > 0 || util_tcp_opt(ch, optarg, &o->listen))
 			continue;
 		switch (ch) {
 		case 'p': o->port = (int)util_num(optarg, 0, 65535); break;
@@ -292,6 +296,7 @@ int main(int argc, char **argv)
 	if (!sh.workers || mc_cache_init(&sh.cache, (unsigned)o.stripes,
 					 w.n > 1, o.maxbytes, o.item_max) < 0) {
 		fprintf(stderr, "sm-memcached: cannot allocate the store\n");
+		free(sh.workers);
 		return EX_OSERR;
 	}
 	sh.nworkers = w.n;
@@ -299,9 +304,9 @@ int main(int argc, char **argv)
 	pthread_mutex_init(&sh.lock, NULL);
 	workers_signals();
 	ret = workers_open(&w, "sm-memcached", o.addr, &o.port, &o.cfg,
-			   o.port_file);
+			   &o.listen, o.port_file);
 	if (ret)
-		return ret;
+		goto out;
 	sh.info.maxconns = (int)o.maxconns;
 	sh.info.tcpport = o.port;
 	sh.info.threads = w.n;
@@ -321,7 +326,9 @@ int main(int argc, char **argv)
 	for (i = 0; i < w.n; i++)
 		srv_fini(&sh.workers[i].srv);
 	workers_close(&w);
+	ret = failed ? EX_SOFTWARE : 0;
+out:
 	mc_cache_destroy(&sh.cache);
 	free(sh.workers);
-	return failed ? EX_SOFTWARE : 0;
+	return ret;
 }

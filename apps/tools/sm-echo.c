@@ -152,7 +152,7 @@ int main(int argc, char **argv)
 	if (parse_opts(argc, argv, &o) < 0)
 		return EX_USAGE;
 	util_signals(on_signal);
-	ret = workers_open(&w, "sm-echo", o.addr, &o.port, &o.cfg,
+	ret = workers_open(&w, "sm-echo", o.addr, &o.port, &o.cfg, NULL,
 			   o.port_file);
 	if (ret)
 		return ret;
