@@ -12,7 +12,9 @@
  *    IORING_OP_SEND (MSG_WAITALL: the kernel retries short sends itself),
  *    SEND_ZC from the registered pool at or above cfg.zc_threshold.  Only
  *    one chain per socket is in flight, so data leaves in slot order; a
- *    chain broken by a short send is resumed from the first unsent byte.
+ *    chain broken by a short send is resumed from the first unsent byte,
+ *    and so is one whose socket refused SEND_ZC (MPTCP has no zero
+ *    copy): that socket's sends are copied from then on.
  *  - Everything a sync prepares is submitted, and every completion
  *    harvested, by a single io_uring_enter (or none when there is nothing
  *    to submit and no completion or task work pending).
@@ -44,6 +46,7 @@ enum ur_op { UR_ACCEPT = 1, UR_RECV, UR_SEND, UR_CLOSE, UR_CANCEL, UR_FDCLOSE };
 #define UR_STALLED 0x2   /* recv ended with -ENOBUFS */
 #define UR_CANCELING 0x4 /* a cancel of the recv was submitted */
 #define UR_SHORT   0x8   /* a short send broke the chain in flight */
+#define UR_NOZC    0x10  /* the socket refused SEND_ZC: copy sends only */
 
 struct ur {
 	struct io_uring ring;
@@ -433,12 +436,11 @@ static bool send_chain(struct sm_port *port, struct ur *u, struct sm__conn *c)
 		int fl = MSG_WAITALL | MSG_NOSIGNAL | (k + 1 < n ? MSG_MORE : 0);
 
 		sqe = io_uring_get_sqe(&u->ring);
-		if (u->zc && thr && len >= thr) {
+		if (u->zc && thr && len >= thr && !(c->eng & UR_NOZC)) {
 			size_t at = (size_t)((uint8_t *)data - p->base);
 
 			io_uring_prep_send_zc_fixed(sqe, c->fd, data, len, fl,
 						    0, at / u->fixed_len);
-			port->st.tx_zc++;
 		} else {
 			io_uring_prep_send(sqe, c->fd, data, len, fl);
 		}
@@ -600,11 +602,22 @@ static void on_send(struct sm_port *port, struct sm__conn *c, uint32_t b,
 			sm__pool_put(p, b);
 		return;
 	}
-	if (cqe->flags & IORING_CQE_F_MORE)
+	if (cqe->flags & IORING_CQE_F_MORE) {
 		p->meta[b].zc_refs++;  /* a notice will follow */
+		if (res >= 0)
+			port->st.tx_zc++;  /* a SEND_ZC that sent */
+	}
 	if (res == -ECANCELED && (c->eng & UR_SHORT)) {
 		/* The rest of a chain that a short send broke: it stays
 		 * queued, and goes again from the first unsent byte. */
+	} else if (res == -EOPNOTSUPP && !(c->eng & UR_NOZC) &&
+		   c->txq.head == b && port->cfg.zc_threshold &&
+		   p->meta[b].len >= port->cfg.zc_threshold) {
+		/* A socket without zero copy (MPTCP, for one) refused
+		 * SEND_ZC and sent nothing: the chain goes again, as
+		 * after a short send, with copy sends from now on. */
+		c->eng |= UR_NOZC | UR_SHORT;
+		res = 0;
 	} else if (c->txq.head != b) {
 		res = -EIO;  /* cannot happen: completions follow the chain */
 	} else if (res >= 0) {
