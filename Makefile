@@ -53,7 +53,7 @@ $(B)/bench/%.o: CPPFLAGS += -Ilib
 LDFLAGS += $(SANFL)
 LDLIBS  := -luring -lpthread
 
-LIB_SRC := lib/pool.c lib/port.c lib/listen.c lib/nic.c lib/engine_uring.c lib/engine_epoll.c
+LIB_SRC := lib/abi.c lib/pool.c lib/port.c lib/listen.c lib/nic.c lib/engine_uring.c lib/engine_epoll.c
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 UTIL_OBJ := $(B)/apps/common/util.o $(B)/apps/common/out.o $(B)/apps/common/server.o \
             $(B)/apps/common/workers.o

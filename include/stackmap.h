@@ -91,6 +91,19 @@
  * ports, with the kernel's TCP features (Fast Open, MPTCP, deferred
  * accept, congestion control) set on them.
  *
+ * ABI.  The structs a program allocates (sm_config, sm_stats,
+ * sm_listen_opts) can gain fields at their end without breaking programs
+ * built before: each call learns the caller's sizeof (sm_config_init()
+ * and sm_listen_opts_init() store it in the struct's size field,
+ * sm_stats() passes it), and the library reads and writes that many
+ * bytes, as the kernel does for openat2() and clone3(): a field the
+ * caller's struct lacks keeps its default, and a caller's struct larger
+ * than the library's is taken only when the bytes the library does not
+ * know are zero (else -E2BIG).  New symbols go in a new version node;
+ * sm_config_init and sm_stats of 0.4 and before stay as compatibility
+ * symbols (STACKMAP_0.1), so binaries built then run unchanged.
+ * sm_version() tells the library's version at run time.
+ *
  * Errors: every call that can fail returns a negative errno value.  The
  * library never sets errno, never prints and never exits.
  */
@@ -106,7 +119,7 @@ extern "C" {
 #endif
 
 #define SM_VERSION_MAJOR 0
-#define SM_VERSION_MINOR 4
+#define SM_VERSION_MINOR 5
 #define SM_VERSION_PATCH 0
 /* The version as one number, as sm_version() returns it at run time. */
 #define SM_VERSION_NUM(major, minor, patch) \
@@ -214,7 +227,11 @@ struct sm_config {
 	int64_t napi_defer_hard_irqs;  /* default 100 */
 	int64_t napi_gro_flush_ns;     /* default 200000 (200 us) */
 	int64_t napi_irq_suspend_ns;   /* default 20000000 (20 ms) */
-	uint32_t flags;         /* reserved, 0 */
+	/* The caller's sizeof(struct sm_config), set by sm_config_init():
+	 * how the struct grows (see "ABI" above).  0: a program built
+	 * before 0.5, whose struct ends at nic_queues (the field was a
+	 * reserved "flags", 0). */
+	uint32_t size;
 	/* The NIC's RX queues this port owns: nic_queues of them from
 	 * nic_queue (the netdev family's QUEUE_GET maps each to its NAPI
 	 * instance, which the port alone busy-polls).  -1 (default): the
@@ -292,9 +309,8 @@ int sm_listen_group(const struct sockaddr *sa, socklen_t salen, int backlog,
 /*
  * The kernel's TCP features on listeners: what sm_listen() sets on each.
  * Zero (after sm_listen_opts_init()) leaves the kernel's default.  The
- * struct can grow: size is the caller's sizeof, set by
- * sm_listen_opts_init(), and the library reads no field past it, so a
- * program built against an older header keeps working.
+ * struct grows as the others (see "ABI" above): size is the caller's
+ * sizeof, set by sm_listen_opts_init().
  */
 struct sm_listen_opts {
 	uint32_t size;          /* sizeof(struct sm_listen_opts), by init */
@@ -316,8 +332,13 @@ struct sm_listen_opts {
 				 * the system's default */
 };
 
-/* Fill o with the defaults and its size. */
-void sm_listen_opts_init(struct sm_listen_opts *o);
+/* Fill o (size bytes: the caller's sizeof) with the defaults and set
+ * o->size.  Programs call sm_listen_opts_init(). */
+void sm_listen_opts_init_size(struct sm_listen_opts *o, size_t size);
+static inline void sm_listen_opts_init(struct sm_listen_opts *o)
+{
+	sm_listen_opts_init_size(o, sizeof(*o));
+}
 
 /* n listening sockets on sa as sm_listen_group(), with the options o
  * (NULL: the defaults).  One listener (n = 1) joins no SO_REUSEPORT
@@ -335,8 +356,14 @@ int sm_listen(const struct sockaddr *sa, socklen_t salen,
  * -ENODATA no NAPI instance for it, -EOPNOTSUPP kernel too old). */
 int sm_nic_queue_napi(const char *ifname, uint32_t queue, uint32_t *napi_id);
 
+/* Fill cfg (size bytes: the caller's sizeof) with the defaults and set
+ * cfg->size.  Programs call sm_config_init(), which passes their sizeof. */
+void sm_config_init_size(struct sm_config *cfg, size_t size);
 /* Fill cfg with the defaults. */
-void sm_config_init(struct sm_config *cfg);
+static inline void sm_config_init(struct sm_config *cfg)
+{
+	sm_config_init_size(cfg, sizeof(*cfg));
+}
 
 /* Create a port (pool, rings, engine).  0 or -errno. */
 int sm_open(struct sm_port **portp, const struct sm_config *cfg);
@@ -382,7 +409,14 @@ int sm_rx_pause(struct sm_port *port, int fd, int pause);
  * -EBUSY when called from another thread than the port's first sync). */
 int sm_sync(struct sm_port *port, int timeout_ms);
 
-void sm_stats(struct sm_port *port, struct sm_stats *st);
+/* The port's counters into st, size bytes of it (the caller's sizeof:
+ * a counter the library does not have reads 0).  Programs call
+ * sm_stats(), which passes their sizeof. */
+void sm_stats_size(struct sm_port *port, struct sm_stats *st, size_t size);
+static inline void sm_stats(struct sm_port *port, struct sm_stats *st)
+{
+	sm_stats_size(port, st, sizeof(*st));
+}
 
 /* The engine the port runs on (never SM_ENGINE_AUTO) and its name. */
 enum sm_engine sm_engine(const struct sm_port *port);

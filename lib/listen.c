@@ -73,25 +73,17 @@ static uint16_t get_port(const struct sockaddr_storage *ss)
 	       ((const struct sockaddr_in *)ss)->sin_port;
 }
 
-void sm_listen_opts_init(struct sm_listen_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->size = sizeof(*o);
-	o->backlog = 4096;
-	o->v6only = -1;
-}
-
-/* The caller's options, read up to its size: fields a newer library
- * added keep their defaults for a program built before them. */
+/* The caller's options (NULL: the defaults), read at its size. */
 static int read_opts(struct sm_listen_opts *o, const struct sm_listen_opts *in)
 {
 	sm_listen_opts_init(o);
 	if (!in)
 		return 0;
 	if (in->size < offsetof(struct sm_listen_opts, backlog) +
-		       sizeof(in->backlog) || in->size > sizeof(*o))
+		       sizeof(in->backlog))
 		return -EINVAL;
-	memcpy(o, in, in->size);
+	if (sm__struct_read(o, sizeof(*o), in, in->size) < 0)
+		return -E2BIG;
 	o->size = sizeof(*o);
 	if (o->backlog < 0 || o->fastopen < 0 || o->defer_accept < 0 ||
 	    o->v6only < -1 || o->v6only > 1)

@@ -23,40 +23,6 @@
 
 #include "sm_internal.h"
 
-#define SM__DEF_BUFS 8192
-#define SM__DEF_BUF_SIZE 2048
-#define SM__DEF_RING 1024
-#define SM__DEF_CONNS 65536
-/* See docs/architecture.md, "SEND_ZC threshold", for the measurement. */
-#define SM__DEF_ZC_THRESHOLD 65536
-
-void sm_config_init(struct sm_config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->engine = SM_ENGINE_AUTO;
-	cfg->num_bufs = SM__DEF_BUFS;
-	cfg->buf_size = SM__DEF_BUF_SIZE;
-	cfg->ring_size = SM__DEF_RING;
-	cfg->max_conns = SM__DEF_CONNS;
-	cfg->zc_threshold = SM__DEF_ZC_THRESHOLD;
-	cfg->busy_poll_usec = 50;
-	cfg->busy_poll_budget = 64;
-	/* While the app polls, the NIC's interrupts stay deferred (100
-	 * polls without work) and GRO-held packets wait at most 200 us; after
-	 * a poll that found events, interrupts stay off for up to 20 ms
-	 * (Documentation/networking/napi.rst, "IRQ suspension"). */
-	cfg->napi_defer_hard_irqs = 100;
-	cfg->napi_gro_flush_ns = 200000;
-	cfg->napi_irq_suspend_ns = 20000000;
-	cfg->nic_queue = -1;
-	cfg->nic_queues = 1;
-}
-
-uint32_t sm_version(void)
-{
-	return SM_VERSION;
-}
-
 const char *sm_engine_name(enum sm_engine engine)
 {
 	switch (engine) {
@@ -99,8 +65,6 @@ static int config_check(const struct sm_config *c)
 	if (c->ring_size < 4 || c->ring_size > (1u << 20))
 		return -EINVAL;
 	if (c->max_conns < 1 || c->max_conns > (1u << 24) - 1)
-		return -EINVAL;
-	if (c->flags)
 		return -EINVAL;
 	if (c->ifname && (!*c->ifname || strlen(c->ifname) >= 16))
 		return -EINVAL;
@@ -178,17 +142,16 @@ static int nic_busy_poll(void *arg, const uint32_t *ids, int n)
 	return port->ops->busy_poll(port, ids, n);
 }
 
-int sm_open(struct sm_port **portp, const struct sm_config *cfg)
+int sm_open(struct sm_port **portp, const struct sm_config *caller)
 {
-	struct sm_config defcfg;
+	struct sm_config own, *cfg = &own;
 	struct sm_port *port;
 	int ret;
 
 	*portp = NULL;
-	if (!cfg) {
-		sm_config_init(&defcfg);
-		cfg = &defcfg;
-	}
+	ret = sm__config_read(&own, caller);
+	if (ret < 0)
+		return ret;
 	ret = config_check(cfg);
 	if (ret < 0)
 		return ret;
@@ -969,7 +932,9 @@ uint32_t sm_bufs_free(const struct sm_port *port)
 	return port->pool.nfree;
 }
 
-void sm_stats(struct sm_port *port, struct sm_stats *st)
+/* Into the library's own struct; sm_stats_size() copies the caller's
+ * part (abi.c). */
+void sm__stats(struct sm_port *port, struct sm_stats *st)
 {
 	struct sm__pool *p = &port->pool;
 

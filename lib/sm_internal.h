@@ -298,4 +298,14 @@ int sm__accept_timeout(struct sm_port *port, int timeout_ms);
 uint32_t sm__rx_room(const struct sm_port *port);
 uint32_t sm__rx_avail(const struct sm_port *port);
 
+/* abi.c: the structs callers allocate, read at the caller's size. */
+/* Copy the caller's in (isize bytes) over dst (dsize bytes, already
+ * holding the defaults), as the kernel's copy_struct_from_user(): 0, or
+ * -E2BIG when in is larger and its extra bytes are not zero. */
+int sm__struct_read(void *dst, size_t dsize, const void *in, size_t isize);
+/* The caller's config (NULL: the defaults) into cfg; 0 or -errno. */
+int sm__config_read(struct sm_config *cfg, const struct sm_config *caller);
+/* The port's counters, in the library's own struct (port.c). */
+void sm__stats(struct sm_port *port, struct sm_stats *st);
+
 #endif /* SM_INTERNAL_H */

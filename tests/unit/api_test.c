@@ -46,7 +46,7 @@ static void test_config(void)
 	cfg.ring_size = 1;
 	T_EQ(sm_open(&port, &cfg), -EINVAL);
 	sm_config_init(&cfg);
-	cfg.flags = 1;
+	cfg.size = 8;  /* no program has a struct that small */
 	T_EQ(sm_open(&port, &cfg), -EINVAL);
 	T_EQ(sm_engine_parse("uring", &e), 0);
 	T_EQ(e, SM_ENGINE_URING);
@@ -221,9 +221,6 @@ static void test_listen_opts(void)
 	close(two[0]);
 	close(two[1]);
 	o.size = 2;
-	T_EQ(sm_listen((struct sockaddr *)&sa, sizeof(sa), &o, 1, NULL, &fd),
-	     -EINVAL);
-	o.size = sizeof(o) + 8;
 	T_EQ(sm_listen((struct sockaddr *)&sa, sizeof(sa), &o, 1, NULL, &fd),
 	     -EINVAL);
 	sm_listen_opts_init(&o);
