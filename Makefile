@@ -70,8 +70,18 @@ PROGS   += $(B)/ep-httpd
 UNIT    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/*.c))
 INTEG   := $(patsubst tests/integration/%.c,$(B)/tests/%,$(wildcard tests/integration/*.c))
 
-.PHONY: all lib progs tests test check-fast demo deps clean bench bench-quick soak
-all: lib progs tests
+# man1 pages are made from each program's --help (scripts/help2man.sh),
+# so the two never disagree; man3 and man7 are written, in man/.
+MAN1    := $(patsubst %,$(B)/man/man1/%.1,sm-httpd sm-memcached sm-echo sm-nic sm-load)
+
+.PHONY: all lib progs tests man test check-fast demo deps clean bench bench-quick soak
+all: lib progs tests man
+man: $(MAN1)
+
+$(B)/man/man1/%.1: $(B)/% scripts/help2man.sh include/stackmap.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  MAN     $@")
+	$(Q)scripts/help2man.sh $< >$@.tmp && mv $@.tmp $@
 
 lib: $(LIBA) $(LIBSO)
 progs: $(PROGS)
@@ -187,7 +197,10 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 INSTALL      ?= install
 SM_VERSION_STR = $(shell awk '/define SM_VERSION_(MAJOR|MINOR|PATCH) / { v = v (v == "" ? "" : ".") $$3 } END { print v }' include/stackmap.h)
 INST_PROGS   := sm-httpd sm-memcached sm-echo sm-nic sm-load
-INST_FILES   := build/libstackmap.so.0 build/libstackmap.a $(INST_PROGS:%=build/%)
+INST_MAN1    := $(INST_PROGS:%=build/man/man1/%.1)
+INST_FILES   := build/libstackmap.so.0 build/libstackmap.a $(INST_PROGS:%=build/%) \
+                $(INST_MAN1)
+MAN37        := $(wildcard man/man3/*.3 man/man7/*.7)
 
 .PHONY: install uninstall
 install:
@@ -205,12 +218,21 @@ install:
 	    lib/stackmap.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/stackmap.pc
 	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/stackmap.pc
 	$(INSTALL) -m 755 $(INST_PROGS:%=build/%) $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(MANDIR)/man7
+	$(INSTALL) -m 644 $(INST_MAN1) $(DESTDIR)$(MANDIR)/man1/
+	$(if $(filter man/man3/%,$(MAN37)),$(INSTALL) -m 644 \
+		$(filter man/man3/%,$(MAN37)) $(DESTDIR)$(MANDIR)/man3/)
+	$(if $(filter man/man7/%,$(MAN37)),$(INSTALL) -m 644 \
+		$(filter man/man7/%,$(MAN37)) $(DESTDIR)$(MANDIR)/man7/)
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/stackmap.h \
 	      $(DESTDIR)$(LIBDIR)/libstackmap.so.0 $(DESTDIR)$(LIBDIR)/libstackmap.so \
 	      $(DESTDIR)$(LIBDIR)/libstackmap.a $(DESTDIR)$(PKGCONFIGDIR)/stackmap.pc \
-	      $(INST_PROGS:%=$(DESTDIR)$(BINDIR)/%)
+	      $(INST_PROGS:%=$(DESTDIR)$(BINDIR)/%) \
+	      $(INST_PROGS:%=$(DESTDIR)$(MANDIR)/man1/%.1) \
+	      $(patsubst man/%,$(DESTDIR)$(MANDIR)/%,$(MAN37))
 
 # ---- Fuzzing: libFuzzer targets in tests/fuzz/, built with clang ----
 #   make fuzz-build            the targets, in build/fuzz/

@@ -343,7 +343,10 @@ static inline void sm_listen_opts_init(struct sm_listen_opts *o)
 /* n listening sockets on sa as sm_listen_group(), with the options o
  * (NULL: the defaults).  One listener (n = 1) joins no SO_REUSEPORT
  * group unless o->reuseport, so a second server on the port fails as it
- * should.  0 or -errno: -EINVAL bad arguments or o->size, -ENOENT a
+ * should; cpus (as sm_listen_group's) need a group: n > 1 or
+ * o->reuseport.  0 or -errno: -EINVAL bad arguments or o->size (cpus
+ * without a group), -E2BIG an o larger than the library's whose fields
+ * past it are set, -ENOENT a
  * congestion control the kernel does not have, -EPERM one it does not
  * allow this process, -EPROTONOSUPPORT no MPTCP (net.mptcp.enabled=0),
  * or the failing call's; on failure nothing is left open. */

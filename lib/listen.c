@@ -158,6 +158,8 @@ int sm_listen(const struct sockaddr *sa, socklen_t salen,
 	ret = read_opts(&o, opts);
 	if (ret)
 		return ret;
+	if (cpus && n == 1 && !o.reuseport)
+		return -EINVAL;  /* steering picks among a group's members */
 	memset(&ss, 0, sizeof(ss));
 	memcpy(&ss, sa, salen);
 	for (i = 0; i < n && ret >= 0; i++) {

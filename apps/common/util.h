@@ -46,12 +46,12 @@ int util_bound_port(int fd);
 	{ "busy-poll", required_argument, NULL, UTIL_OPT_BUSY }, \
 	{ "napi-defer", required_argument, NULL, UTIL_OPT_DEFER }
 #define UTIL_NIC_HELP \
-"  --nic IFNAME           dedicate interface IFNAME to this server: its\n" \
+"      --nic IFNAME       dedicate interface IFNAME to this server: its\n" \
 "                         NAPI instances are busy-polled by the server's\n" \
 "                         own syncs, their interrupts deferred (needs root\n" \
 "                         for the per-NAPI settings; see sm-nic)\n" \
-"  --busy-poll USEC       busy-poll time per wait (default 50)\n" \
-"  --napi-defer N         the NIC's defer-hard-irqs while registered\n" \
+"      --busy-poll USEC   busy-poll time per wait (default 50)\n" \
+"      --napi-defer N     the NIC's defer-hard-irqs while registered\n" \
 "                         (default 100, with gro-flush-timeout 200 us and\n" \
 "                         irq-suspend-timeout 20 ms); 0: leave all three\n" \
 "                         NAPI settings as they are (busy polling only)\n"
@@ -79,8 +79,8 @@ int util_sm_opt(int ch, const char *arg, struct sm_config *cfg);
 "      --defer-accept S   accept a connection only once its first data\n" \
 "                         arrived, waiting up to S seconds\n" \
 "      --congestion NAME  congestion control of the connections (bbr,\n" \
-"                         cubic...: sysctl net.ipv4.tcp_available_\n" \
-"                         congestion_control)\n"
+"                         cubic..., see sysctl\n" \
+"                         net.ipv4.tcp_available_congestion_control)\n"
 int util_tcp_opt(int ch, const char *arg, struct sm_listen_opts *lo);
 
 /* Write port to path atomically (tmp file, then rename).  0 or -1. */

@@ -26,8 +26,10 @@ static int listeners(struct workers *w, const char *addr, int *port,
 
 	if (util_sockaddr(addr, *port, &ss, &len) < 0)
 		return -EINVAL;
+	/* Steering needs a group: one listener takes every connection. */
 	ret = sm_listen((struct sockaddr *)&ss, len, lo, w->n,
-			w->ncpus >= w->n ? w->cpus : NULL, w->lfds);
+			w->n > 1 && w->ncpus >= w->n ? w->cpus : NULL,
+			w->lfds);
 	if (ret < 0) {
 		for (i = 0; i < w->n; i++)
 			w->lfds[i] = -1;

@@ -42,6 +42,10 @@ out=$(wrk -t2 -c16 -d1s "http://127.0.0.1:$T_PORT/") || t_fail "wrk: $out"
 t_stop hp "$T_PID"
 grep -q "worker $((NCPU - 1)) cpu=$((NCPU - 1))" "$T_DIR/hp.err" ||
 	t_expect "hp: pinned workers" "cpu=$((NCPU - 1))" "$(grep worker "$T_DIR/hp.err")"
+# One pinned worker: one plain listener, nothing to steer among.
+t_start h1 "$BUILD/sm-httpd" --fixed 128 -p 0 -l 127.0.0.1 -t 1 --cpus "$((NCPU - 1))"
+t_expect "-t 1 --cpus: a GET" 200 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$T_PORT/")"
+t_stop h1 "$T_PID"
 
 # ---- sm-memcached ----
 t_start m4 "$BUILD/sm-memcached" -p 0 -l 127.0.0.1 -t 4

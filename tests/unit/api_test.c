@@ -223,6 +223,8 @@ static void test_listen_opts(void)
 	o.size = 2;
 	T_EQ(sm_listen((struct sockaddr *)&sa, sizeof(sa), &o, 1, NULL, &fd),
 	     -EINVAL);
+	T_EQ(sm_listen((struct sockaddr *)&sa, sizeof(sa), NULL, 1,
+		       (int[1]){ 0 }, &fd), -EINVAL);  /* steering, no group */
 	sm_listen_opts_init(&o);
 	o.congestion = "no-such-cc";
 	T_EQ(sm_listen((struct sockaddr *)&sa, sizeof(sa), &o, 1, NULL, &fd),
