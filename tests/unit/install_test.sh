@@ -1,5 +1,5 @@
 # install_test: make install puts the header, the shared library (with
-# its soname), the static library, stackmap.pc and the programs under
+# its soname), the static library, stackmap.pc, the man pages and the programs under
 # DESTDIR; a program builds against them with pkg-config, shared and
 # static, and sm_version() matches the header; make install never
 # builds; make uninstall takes everything away again.
@@ -13,7 +13,10 @@ make -n install DESTDIR="$R" PREFIX=/usr | grep -Eq '(^| )(cc|gcc|ar) ' && t_fai
 mk install
 for f in usr/include/stackmap.h usr/lib/libstackmap.so.0 usr/lib/libstackmap.so \
 	 usr/lib/libstackmap.a usr/lib/pkgconfig/stackmap.pc usr/bin/sm-httpd \
-	 usr/bin/sm-memcached usr/bin/sm-echo usr/bin/sm-nic usr/bin/sm-load; do
+	 usr/bin/sm-memcached usr/bin/sm-echo usr/bin/sm-nic usr/bin/sm-load \
+	 usr/share/man/man1/sm-httpd.1 usr/share/man/man1/sm-memcached.1 \
+	 usr/share/man/man3/sm_sync.3 usr/share/man/man3/sm_close.3 \
+	 usr/share/man/man7/stackmap.7; do
 	[ -e "$R/$f" ] || t_fail "$f not installed"
 done
 soname=$(readelf -d "$R/usr/lib/libstackmap.so.0" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
