@@ -118,6 +118,11 @@ $(B)/tests/http_parser_test: $(B)/tests/unit/http_parser_test.o $(B)/apps/httpd/
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(B)/tests/range_test: $(B)/tests/unit/range_test.o $(B)/apps/httpd/http_cond.o \
+		$(B)/apps/httpd/http_parser.o
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(B)/sm-memcached: $(MCD_OBJ) $(UTIL_OBJ) $(LIBA)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -268,7 +273,8 @@ $(FZ)/obj/%.o: %.c $(wildcard include/*.h lib/*.h apps/*/*.h tests/fuzz/*.h)
 $(FZ)/fuzz_http_parser: $(call fuzz_obj,fuzz_http_parser,apps/httpd/http_parser.c)
 $(FZ)/fuzz_mc_proto: $(call fuzz_obj,fuzz_mc_proto,$(FUZZ_MC))
 $(FZ)/fuzz_http_conn: $(call fuzz_obj,fuzz_http_conn,$(FUZZ_SRV) \
-	apps/httpd/http_parser.c apps/httpd/http_resp.c apps/httpd/httpd_conn.c)
+	apps/httpd/http_parser.c apps/httpd/http_resp.c apps/httpd/http_cond.c \
+	apps/httpd/httpd_conn.c)
 $(FZ)/fuzz_mc_conn: $(call fuzz_obj,fuzz_mc_conn,$(FUZZ_SRV) $(FUZZ_MC) \
 	apps/memcached/memcached_conn.c)
 $(FZ)/fuzz_%:

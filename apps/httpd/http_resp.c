@@ -34,13 +34,18 @@ const char *http_reason(int status)
 {
 	switch (status) {
 	case 200: return "OK";
+	case 206: return "Partial Content";
+	case 301: return "Moved Permanently";
+	case 304: return "Not Modified";
 	case 400: return "Bad Request";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 408: return "Request Timeout";
 	case 413: return "Content Too Large";
+	case 412: return "Precondition Failed";
 	case 414: return "URI Too Long";
+	case 416: return "Range Not Satisfiable";
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
 	case 501: return "Not Implemented";
@@ -92,14 +97,18 @@ size_t http_head(char *buf, size_t cap, int status, int minor,
 		 const char *type, uint64_t length, int keep_alive,
 		 const char *extra)
 {
+	char len[48] = "";
 	int n;
 
+	if (length != HTTP_NO_LENGTH)
+		snprintf(len, sizeof(len), "Content-Length: %llu\r\n",
+			 (unsigned long long)length);
 	n = snprintf(buf, cap,
 		     "HTTP/1.%d %d %s\r\nServer: sm-httpd\r\nDate: %s\r\n"
-		     "%s%s%sContent-Length: %llu\r\n%s%s\r\n",
+		     "%s%s%s%s%s%s\r\n",
 		     minor, status, http_reason(status), http_date(time(NULL)),
 		     type ? "Content-Type: " : "", type ? type : "",
-		     type ? "\r\n" : "", (unsigned long long)length,
+		     type ? "\r\n" : "", len,
 		     /* 1.1 keeps alive by default, 1.0 closes by default. */
 		     keep_alive ? (minor ? "" : "Connection: keep-alive\r\n") :
 				  "Connection: close\r\n",
@@ -108,7 +117,7 @@ size_t http_head(char *buf, size_t cap, int status, int minor,
 }
 
 size_t http_error(char *buf, size_t cap, int status, int minor,
-		  int keep_alive, int head_only)
+		  int keep_alive, int head_only, const char *extra)
 {
 	char body[256];
 	size_t h;
@@ -120,6 +129,7 @@ size_t http_error(char *buf, size_t cap, int status, int minor,
 		     http_reason(status), status, http_reason(status));
 	h = http_head(buf, cap, status, minor, "text/html; charset=utf-8",
 		      (uint64_t)n, keep_alive,
+		      extra ? extra :
 		      status == 405 ? "Allow: GET, HEAD\r\n" : NULL);
 	if (!h || head_only || h + (size_t)n >= cap)
 		return h;
@@ -203,7 +213,7 @@ static int status_of(int err)
 }
 
 int http_open_target(int rootfd, const char *target, size_t len, int *fdp,
-		     uint64_t *size, const char **type)
+		     struct http_file *f, const char **type)
 {
 	char path[PATH_MAX_LEN + 16];
 	struct stat st;
@@ -218,8 +228,9 @@ int http_open_target(int rootfd, const char *target, size_t len, int *fdp,
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		close(fd);
 		plen = strlen(path);
-		snprintf(path + plen, sizeof(path) - plen, "%sindex.html",
-			 path[plen - 1] == '/' ? "" : "/");
+		if (path[plen - 1] != '/')
+			return 301;
+		snprintf(path + plen, sizeof(path) - plen, "index.html");
 		fd = open_beneath(rootfd, path);
 		if (fd < 0)
 			return status_of(fd);
@@ -231,7 +242,8 @@ int http_open_target(int rootfd, const char *target, size_t len, int *fdp,
 		return 403;
 	}
 	*fdp = fd;
-	*size = (uint64_t)st.st_size;
+	http_file_validators(f, (uint64_t)st.st_ino, (uint64_t)st.st_size,
+			     &st.st_mtim);
 	*type = http_mime(path, strlen(path));
 	return 0;
 }

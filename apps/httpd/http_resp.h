@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "http_cond.h"
+
 /* "Sun, 06 Nov 1994 08:49:37 GMT", refreshed at most once a second. */
 const char *http_date(time_t now);
 
@@ -16,21 +18,27 @@ const char *http_reason(int status);
 const char *http_mime(const char *path, size_t len);
 
 /* Format a response head into buf; returns its length (0 if cap is too
- * small).  type may be NULL (no Content-Type). */
+ * small).  type may be NULL (no Content-Type), length HTTP_NO_LENGTH (no
+ * Content-Length: a 304), extra NULL or more header lines. */
+#define HTTP_NO_LENGTH UINT64_MAX
 size_t http_head(char *buf, size_t cap, int status, int minor,
 		 const char *type, uint64_t length, int keep_alive,
 		 const char *extra);
 
-/* A small complete error response (head + HTML body) into buf. */
+/* A small complete error response (head + HTML body) into buf, with the
+ * header lines extra (NULL: none; a 405 gets its Allow). */
 size_t http_error(char *buf, size_t cap, int status, int minor,
-		  int keep_alive, int head_only);
+		  int keep_alive, int head_only, const char *extra);
 
 /* Open the file a request-target names under the root directory rootfd.
  * Decodes %XX, drops the query, maps "/dir/" to "/dir/index.html", and
  * refuses anything that leaves the root (.., symlinks out, encoded
- * traversal).  Returns 0 with *fd (a regular file), *size and *type set,
- * or the HTTP status to answer instead: 400, 403 or 404. */
+ * traversal).  Returns 0 with *fd (a regular file), *f (its size and
+ * validators) and *type set, or the HTTP status to answer instead: 301
+ * (a directory named without its final slash: the client is sent to
+ * the slash form, so that its relative links resolve), 400, 403 or
+ * 404. */
 int http_open_target(int rootfd, const char *target, size_t len, int *fd,
-		     uint64_t *size, const char **type);
+		     struct http_file *f, const char **type);
 
 #endif

@@ -6,12 +6,15 @@
  * buffers, header and idle timeouts.  Separate from main() so that a
  * harness (tests/fuzz/fuzz_http_conn.c) can drive it without a socket.
  */
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "http_cond.h"
 #include "http_parser.h"
 #include "http_resp.h"
 #include "httpd.h"
@@ -49,41 +52,95 @@ static void h_release(struct srv *s, int fd, struct srv_conn *c)
 	HC(c)->file_left = 0;
 }
 
-static void send_error(struct srv *s, int fd, struct srv_conn *c, int status,
-		       int minor, bool keep, bool head_only)
+static void send_error_x(struct srv *s, int fd, struct srv_conn *c,
+			 int status, int minor, bool keep, bool head_only,
+			 const char *extra)
 {
-	char buf[1024];
-	size_t n = http_error(buf, sizeof(buf), status, minor, keep, head_only);
+	char buf[1024 + HTTP_MAX_TARGET];
+	size_t n = http_error(buf, sizeof(buf), status, minor, keep, head_only,
+			      extra);
 
 	srv_write(s, fd, c, buf, n);
 	if (!keep)
 		srv_close(s, fd, c);
 }
 
+static void send_error(struct srv *s, int fd, struct srv_conn *c, int status,
+		       int minor, bool keep, bool head_only)
+{
+	send_error_x(s, fd, c, status, minor, keep, head_only, NULL);
+}
+
+/* A directory named without its slash: to the slash form, query kept. */
+static void redirect_slash(struct srv *s, int fd, struct srv_conn *c,
+			   const struct http_req *r, bool head, bool keep)
+{
+	char loc[HTTP_MAX_TARGET + 32];
+	const char *q = memchr(r->target, '?', r->target_len);
+	size_t path = q ? (size_t)(q - r->target) : r->target_len;
+
+	snprintf(loc, sizeof(loc), "Location: %.*s/%.*s\r\n", (int)path,
+		 r->target, (int)(r->target_len - path), r->target + path);
+	send_error_x(s, fd, c, 301, r->minor, keep, head, loc);
+}
+
+/*
+ * A file, by the request's preconditions and Range (http_cond.c): 200 or
+ * 206 with the validators and Accept-Ranges, 304 with the validators and
+ * no body, 412, or 416 with the file's size.
+ */
 static void serve_file(struct srv *s, int fd, struct srv_conn *c,
 		       const struct http_req *r, bool head, bool keep)
 {
+	struct http_range rg = { 0, 0 };
+	struct http_file f;
 	const char *type;
-	uint64_t size;
-	char buf[512];
+	char buf[768], extra[256];
 	int ffd, status = http_open_target(APP(s)->rootfd, r->target,
-					   r->target_len, &ffd, &size, &type);
+					   r->target_len, &ffd, &f, &type);
+	uint64_t len;
 	size_t n;
 
+	if (status == 301) {
+		redirect_slash(s, fd, c, r, head, keep);
+		return;
+	}
 	if (status) {
 		send_error(s, fd, c, status, r->minor, keep && status != 400,
 			   head);
 		return;
 	}
-	n = http_head(buf, sizeof(buf), 200, r->minor, type, size, keep, NULL);
+	status = http_conditions(r, &f, !head, &rg);
+	n = (size_t)snprintf(extra, sizeof(extra), "Last-Modified: %s\r\n"
+			     "ETag: %s\r\nAccept-Ranges: bytes\r\n",
+			     f.last_modified, f.etag);
+	if (status == 206)
+		snprintf(extra + n, sizeof(extra) - n, "Content-Range: bytes %"
+			 PRIu64 "-%" PRIu64 "/%" PRIu64 "\r\n", rg.first,
+			 rg.first + rg.len - 1, f.size);
+	if (status == 412 || status == 416) {
+		close(ffd);
+		snprintf(extra, sizeof(extra), "Content-Range: bytes */%" PRIu64
+			 "\r\n", f.size);
+		send_error_x(s, fd, c, status, r->minor, keep, head,
+			     status == 416 ? extra : NULL);
+		return;
+	}
+	if (status != 206) {
+		rg.first = 0;
+		rg.len = f.size;
+	}
+	len = status == 304 ? HTTP_NO_LENGTH : rg.len;
+	n = http_head(buf, sizeof(buf), status, r->minor,
+		      status == 304 ? NULL : type, len, keep, extra);
 	srv_write(s, fd, c, buf, n);
-	if (head || size == 0) {
+	if (head || status == 304 || rg.len == 0) {
 		close(ffd);
 		return;
 	}
 	HC(c)->file_fd = ffd;
-	HC(c)->file_off = 0;
-	HC(c)->file_left = size;
+	HC(c)->file_off = rg.first;
+	HC(c)->file_left = rg.len;
 	srv_pend(s, fd, c);
 }
 
