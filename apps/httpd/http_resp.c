@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -78,19 +80,115 @@ static const struct { const char *ext, *type; } mime[] = {
 	{ "gz", "application/gzip" },
 };
 
+/*
+ * The types of /etc/mime.types (Debian's media-types; nginx ships its own
+ * table), loaded once before the workers start and read-only after, as
+ * one array sorted by extension.  Without the file: the built-in table.
+ */
+struct ext_type {
+	char *ext;                 /* lower case */
+	const char *type;          /* into types, or a built-in string */
+};
+static struct ext_type *loaded;
+static size_t nloaded;
+static bool have_table;            /* a file was read, even an empty one */
+static const char *default_type = "application/octet-stream";
+
+static int ext_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct ext_type *)a)->ext,
+		      ((const struct ext_type *)b)->ext);
+}
+
+/* text/html and text/plain are sent as UTF-8, as the built-in table did. */
+static const char *with_charset(const char *type)
+{
+	if (!strcmp(type, "text/html"))
+		return "text/html; charset=utf-8";
+	if (!strcmp(type, "text/plain"))
+		return "text/plain; charset=utf-8";
+	return strdup(type);
+}
+
+/* One "type ext ext..." line into the table; -1 when out of memory. */
+static int add_line(char *line, size_t *cap)
+{
+	char *save, *type = strtok_r(line, " \t\r\n", &save), *ext;
+	const char *t = NULL;
+
+	if (!type || type[0] == '#')
+		return 0;
+	while ((ext = strtok_r(NULL, " \t\r\n", &save))) {
+		char *e;
+
+		if (nloaded == *cap) {
+			struct ext_type *n = realloc(loaded, (*cap = *cap ? 2 * *cap
+						     : 1024) * sizeof(*n));
+			if (!n)
+				return -1;
+			loaded = n;
+		}
+		if (!t && !(t = with_charset(type)))
+			return -1;
+		if (!(e = strdup(ext)))
+			return -1;
+		for (char *p = e; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		loaded[nloaded].ext = e;
+		loaded[nloaded++].type = t;
+	}
+	return 0;
+}
+
+int http_mime_load(const char *file, const char *dflt)
+{
+	char line[4096];
+	size_t cap = 0;
+	FILE *f;
+	int ret = 0;
+
+	if (dflt)
+		default_type = dflt;
+	if (!file)
+		return 0;
+	f = fopen(file, "re");
+	if (!f)
+		return -errno;
+	while (ret == 0 && fgets(line, sizeof(line), f))
+		ret = add_line(line, &cap);
+	fclose(f);
+	if (ret < 0)
+		return -ENOMEM;
+	if (nloaded)
+		qsort(loaded, nloaded, sizeof(*loaded), ext_cmp);
+	have_table = true;
+	return (int)nloaded;
+}
+
 const char *http_mime(const char *path, size_t len)
 {
 	size_t i, e = len;
 
 	while (e > 0 && path[e - 1] != '.' && path[e - 1] != '/')
 		e--;
-	if (e == 0 || path[e - 1] != '.')
-		return "application/octet-stream";
+	if (e == 0 || path[e - 1] != '.' || len - e >= 32)
+		return default_type;
+	if (have_table) {
+		char ext[32];
+		struct ext_type key = { .ext = ext }, *hit;
+
+		for (i = 0; i < len - e; i++)
+			ext[i] = (char)tolower((unsigned char)path[e + i]);
+		ext[len - e] = '\0';
+		hit = nloaded ? bsearch(&key, loaded, nloaded, sizeof(*loaded),
+					ext_cmp) : NULL;
+		return hit ? hit->type : default_type;
+	}
 	for (i = 0; i < sizeof(mime) / sizeof(mime[0]); i++)
 		if (strlen(mime[i].ext) == len - e &&
 		    !strncasecmp(path + e, mime[i].ext, len - e))
 			return mime[i].type;
-	return "application/octet-stream";
+	return default_type;
 }
 
 size_t http_head(char *buf, size_t cap, int status, int minor,

@@ -14,8 +14,15 @@ const char *http_date(time_t now);
 
 const char *http_reason(int status);
 
-/* MIME type from a path's extension. */
+/* MIME type from a path's extension (case-insensitive): from the table
+ * http_mime_load() read, else the built-in one; the default type for an
+ * extension neither knows. */
 const char *http_mime(const char *path, size_t len);
+/* Before any thread serves: read the types of file ("type ext ext..."
+ * lines, as /etc/mime.types), NULL for the built-in table only, and set
+ * the default type (dflt NULL: application/octet-stream).  The number of
+ * extensions read, or -errno. */
+int http_mime_load(const char *file, const char *dflt);
 
 /* Format a response head into buf; returns its length (0 if cap is too
  * small).  type may be NULL (no Content-Type), length HTTP_NO_LENGTH (no

@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
+#include "http_resp.h"
 #include "httpd.h"
 #include "server.h"
 #include "stackmap.h"
@@ -36,11 +38,21 @@ static void worker_init(struct httpd *h, const struct httpd *proto,
 
 static int setup(struct httpd *proto, const struct opts *o)
 {
+	int ret;
+
 	memset(proto, 0, sizeof(*proto));
 	proto->fixed = o->fixed;
 	proto->idle_s = o->idle_s;
 	proto->header_s = o->header_s;
 	proto->rootfd = -1;
+	ret = http_mime_load(o->mime_types ? o->mime_types :
+			     access("/etc/mime.types", R_OK) == 0 ?
+			     "/etc/mime.types" : NULL, o->default_type);
+	if (ret < 0) {
+		fprintf(stderr, "sm-httpd: --mime-types %s: %s\n",
+			o->mime_types, strerror(-ret));
+		return EX_NOINPUT;
+	}
 	if (o->root && (proto->rootfd = open(o->root, O_RDONLY | O_DIRECTORY |
 					     O_CLOEXEC)) < 0) {
 		fprintf(stderr, "sm-httpd: %s: %s\n", o->root, strerror(errno));

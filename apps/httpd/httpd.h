@@ -29,6 +29,8 @@ extern const struct srv_ops httpd_ops;
 
 struct opts {
 	const char *addr, *root, *port_file, *cpus;
+	const char *mime_types;    /* NULL: /etc/mime.types if present */
+	const char *default_type;
 	int threads;               /* worker threads (ports) */
 	int port, verbose;
 	long fixed;                /* body size, -1 = serve root */

@@ -36,6 +36,10 @@ static void usage(FILE *f)
 "      --idle-timeout S   close a connection idle for S seconds (default 60)\n"
 "      --header-timeout S answer 408 when a request head takes longer than\n"
 "                         S seconds to arrive (default 10)\n"
+"      --mime-types FILE  the types by extension, as /etc/mime.types\n"
+"                         (default: that file, else a built-in table)\n"
+"      --default-type TYPE  the type of a file whose extension has none\n"
+"                         (default application/octet-stream)\n"
 "      --send-timeout S   reset a connection whose client took none of its\n"
 "                         answers for S seconds (default 60; 0 = never)\n"
 "  -P, --port-file FILE   write the bound port to FILE once listening\n"
@@ -63,7 +67,8 @@ UTIL_TCP_HELP
 
 int httpd_parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { O_FIXED = 256, O_IDLE, O_HEADER, O_SEND, O_CPUS };
+	enum { O_FIXED = 256, O_IDLE, O_HEADER, O_SEND, O_CPUS, O_MIME,
+	       O_DEFTYPE };
 	static const struct option lo[] = {
 		{ "root", required_argument, NULL, 'r' },
 		{ "fixed", required_argument, NULL, O_FIXED },
@@ -76,6 +81,8 @@ int httpd_parse_opts(int argc, char **argv, struct opts *o)
 		{ "idle-timeout", required_argument, NULL, O_IDLE },
 		{ "header-timeout", required_argument, NULL, O_HEADER },
 		{ "send-timeout", required_argument, NULL, O_SEND },
+		{ "mime-types", required_argument, NULL, O_MIME },
+		{ "default-type", required_argument, NULL, O_DEFTYPE },
 		{ "port-file", required_argument, NULL, 'P' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "cpus", required_argument, NULL, O_CPUS },
@@ -119,6 +126,8 @@ int httpd_parse_opts(int argc, char **argv, struct opts *o)
 		case 'P': o->port_file = optarg; break;
 		case 't': o->threads = util_threads(optarg); break;
 		case O_CPUS: o->cpus = optarg; break;
+		case O_MIME: o->mime_types = optarg; break;
+		case O_DEFTYPE: o->default_type = optarg; break;
 		case 'v': o->verbose = 1; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;

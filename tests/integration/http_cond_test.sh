@@ -124,7 +124,21 @@ t_expect "four answers on one connection" "206 1
 304 0
 416 0
 301 0" "$out"
+# Types: /etc/mime.types when present (case-insensitive extensions),
+# the default type for the unknown, --default-type to change it.
+echo x >"$W/v.WEBM"; echo x >"$W/u.zzunknown"
+if [ -r /etc/mime.types ]; then
+	t_expect "type of .WEBM from /etc/mime.types" video/webm "$(hdr /v.WEBM Content-Type)"
+fi
+t_expect "type of an unknown extension" application/octet-stream "$(hdr /u.zzunknown Content-Type)"
 t_stop httpd "$T_PID"
 t_no_leak httpd
+t_start dt "$BUILD/sm-httpd" -r "$W" -p 0 -l 127.0.0.1 --default-type text/x-mine --mime-types /dev/null
+t_expect "--default-type" text/x-mine "$(curl -sI "http://127.0.0.1:$T_PORT/u.zzunknown" | tr -d '\r' | sed -n 's/^Content-Type: //Ip')"
+t_expect "--mime-types /dev/null: no table, the default" text/x-mine "$(curl -sI "http://127.0.0.1:$T_PORT/a.txt" | tr -d '\r' | sed -n 's/^Content-Type: //Ip')"
+t_stop dt "$T_PID"
+out=$("$BUILD/sm-httpd" -r "$W" -p 0 --mime-types "$T_DIR/none" 2>&1)
+t_expect "--mime-types of a missing file: exit 66" 66 "$?"
+echo "  $out"
 t_expect_end
 exit 0
