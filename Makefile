@@ -56,6 +56,7 @@ LDLIBS  := -luring -lpthread
 LIB_SRC := lib/abi.c lib/pool.c lib/port.c lib/listen.c lib/nic.c lib/engine_uring.c lib/engine_epoll.c
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 UTIL_OBJ := $(B)/apps/common/util.o $(B)/apps/common/out.o $(B)/apps/common/server.o \
+            $(B)/apps/common/service.o \
             $(B)/apps/common/workers.o
 HTTPD_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard apps/httpd/*.c))
 MC_CORE := $(patsubst %.c,$(B)/%.o,$(wildcard apps/memcached/mc_*.c))

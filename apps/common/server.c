@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "server.h"
@@ -29,6 +30,7 @@ void srv_init(struct srv *s, struct sm_port *port, const struct srv_ops *ops,
 	s->ops = ops;
 	s->app = app;
 	s->lim = lim ? *lim : dflt;
+	s->listen_fd = -1;
 	out_init(&s->w, port);
 	srv_clock(s, mono_ms());
 	s->bufs_free0 = sm_bufs_free(port);  /* nothing is in use yet */
@@ -450,6 +452,38 @@ int srv_step(struct srv *s, int wait_ms, const struct srv_feed *f)
 	return 0;
 }
 
+/* Graceful stop: a connection with nothing in flight (no output to
+ * move, no partial request) is closed; the others finish first. */
+static void close_idle(struct srv *s)
+{
+	size_t fd;
+
+	for (fd = 0; fd < s->nconns; fd++) {
+		struct srv_conn *c = srv_conn(s, (int)fd);
+
+		if (c->open && !c->closing && !c->pending && !c->in_len)
+			srv_close(s, (int)fd, c);
+	}
+}
+
+static int drain_gracefully(struct srv *s, atomic_int *stop)
+{
+	uint64_t end = mono_ms() + s->lim.shutdown_ms;
+	int ret;
+
+	/* A listener shut down fails its accepts: the library reports it
+	 * once (SM_F_ERR) and the kernel refuses new connections. */
+	if (s->listen_fd >= 0)
+		shutdown(s->listen_fd, SHUT_RDWR);
+	while (s->curr > 0 && s->now_ms < end &&
+	       atomic_load_explicit(stop, memory_order_relaxed) < 2) {
+		close_idle(s);
+		if ((ret = srv_step(s, 100, NULL)) < 0)
+			return ret;
+	}
+	return 0;
+}
+
 int srv_run(struct srv *s, atomic_int *stop)
 {
 	int ret;
@@ -458,6 +492,8 @@ int srv_run(struct srv *s, atomic_int *stop)
 	while (!atomic_load_explicit(stop, memory_order_relaxed))
 		if ((ret = srv_step(s, 500, NULL)) < 0)
 			return ret;
+	if (s->lim.shutdown_ms && (ret = drain_gracefully(s, stop)) < 0)
+		return ret;
 	/* Hand back the RX slots consumed last and push what is queued, so
 	 * the final counters show buffers as they really are. */
 	out_flush(&s->w);

@@ -68,9 +68,12 @@ struct srv_limits {
 				    * the app's queue */
 	uint64_t send_timeout_ms;  /* output stalled this long: reset, 0 =
 				    * never */
+	uint64_t shutdown_ms;      /* graceful stop: answers in flight get
+				    * this long to finish, 0 = stop at once */
 };
 #define SRV_LIMITS_DEFAULT \
-	{ .in_max = 1u << 20, .out_limit = 256u << 10, .send_timeout_ms = 60000 }
+	{ .in_max = 1u << 20, .out_limit = 256u << 10, .send_timeout_ms = 60000, \
+	  .shutdown_ms = 0 }
 
 struct srv {
 	struct sm_port *port;
@@ -90,6 +93,8 @@ struct srv {
 				    * input (see server.c) */
 	uint32_t bufs_free0;       /* free buffers when idle: the pool but
 				    * the idle rings' (bufs_idle) */
+	int listen_fd;             /* the port's listener, -1 = none
+				    * (workers.c): shut at a graceful stop */
 	bool again;                /* a conn closed: drain again, no sleep */
 	uint64_t curr, total;      /* open and accepted connections */
 	uint64_t send_timeouts;    /* conns reset after send_timeout_ms */
@@ -103,7 +108,11 @@ void srv_init(struct srv *s, struct sm_port *port, const struct srv_ops *ops,
 	      void *app, const struct srv_limits *lim);
 /* Serve until *stop (set by a signal handler or another worker: a
  * lock-free atomic, so both are defined): srv_step() in a loop, then a
- * last sync.  0, or -errno when a sync failed. */
+ * last sync.  With lim.shutdown_ms, the stop is graceful: the listener
+ * is shut (new connections are refused), idle connections are closed,
+ * and the answers in flight get up to shutdown_ms to finish, each
+ * connection closed once answered; *stop reaching 2 (a second signal)
+ * ends that at once.  0, or -errno when a sync failed. */
 int srv_run(struct srv *s, atomic_int *stop);
 
 /*

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -208,8 +209,10 @@ int workers_open(struct workers *w, const char *prog, const char *addr,
 			c.nic_queues = 1;
 		}
 		ret = sm_open(&w->ports[i], &c);
-		if (ret == 0 && (ret = sm_attach(w->ports[i], w->lfds[i])) == 0)
+		if (ret == 0 && (ret = sm_attach(w->ports[i], w->lfds[i])) == 0) {
+			w->listeners[i] = w->lfds[i];
 			w->lfds[i] = -1;  /* the port's now */
+		}
 	}
 	if (ret < 0) {
 		fprintf(stderr, "%s: [%s]:%d%s%s", prog, addr, *port,
@@ -292,17 +295,35 @@ void workers_run(struct workers *w, const char *prog, void *(*fn)(void *),
 			pthread_join(tid[i], NULL);
 }
 
-static atomic_int stop;
+static atomic_int stop;             /* signals to stop so far */
+static atomic_int reopen;           /* SIGHUP or SIGUSR1 not yet seen */
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	atomic_store(&stop, 1);
+	if (sig == SIGHUP || sig == SIGUSR1)
+		atomic_store(&reopen, 1);
+	else
+		atomic_fetch_add(&stop, 1);
 }
 
-void workers_signals(void)
+void workers_signals(bool quit)
 {
+	struct sigaction sa;
+
 	util_signals(on_signal);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	if (quit)
+		sigaction(SIGQUIT, &sa, NULL);
+}
+
+bool workers_reopen_due(void)
+{
+	return atomic_exchange(&reopen, 0) != 0;
 }
 
 /* In worker i's thread: its server's loop; a failed sync stops all. */
@@ -312,7 +333,7 @@ static void *serve_one(void *app)
 
 	s->run_err = srv_run(s, &stop);
 	if (s->run_err < 0)
-		atomic_store(&stop, 1);
+		atomic_store(&stop, 2);  /* the others stop at once */
 	return NULL;
 }
 
@@ -324,6 +345,9 @@ bool workers_serve(struct workers *w, const char *prog, void *apps,
 	bool failed = false;
 	int i;
 
+	for (i = 0; i < w->n; i++)
+		((struct srv *)((char *)apps + (size_t)i * stride))->listen_fd =
+			w->listeners[i];
 	workers_run(w, prog, serve_one, apps, stride);
 	memset(&sum, 0, sizeof(sum));
 	for (i = 0; i < w->n; i++) {

@@ -22,7 +22,8 @@ struct workers {
 	int ncpus;                 /* CPUs given (--cpus), 0 = none */
 	int cpus[WORKERS_MAX];     /* worker i runs on cpus[i % ncpus] */
 	struct sm_port *ports[WORKERS_MAX];
-	int lfds[WORKERS_MAX];
+	int lfds[WORKERS_MAX];     /* listeners not yet attached */
+	int listeners[WORKERS_MAX]; /* worker i's listener, attached */
 };
 
 /* Listen on addr:*port (*port gets the real one) with w->n listeners
@@ -39,8 +40,13 @@ int workers_open(struct workers *w, const char *prog, const char *addr,
 void workers_run(struct workers *w, const char *prog, void *(*fn)(void *),
 		 void *arg, size_t arg_size);
 
-/* SIGINT/SIGTERM stop every worker's loop (util_signals). */
-void workers_signals(void);
+/* SIGINT and SIGTERM (and SIGQUIT with quit) stop every worker's loop,
+ * gracefully where the servers' lim.shutdown_ms says so, and a second
+ * one at once.  SIGHUP and SIGUSR1 never stop the server: they raise a
+ * flag that workers_reopen_due() takes (log files to reopen). */
+void workers_signals(bool quit);
+/* True once per SIGHUP or SIGUSR1 received since the last call. */
+bool workers_reopen_due(void);
 
 /* Serve until a signal or a failed sync: srv_run() on each worker's
  * server, apps + i * stride, which begins with worker i's struct srv

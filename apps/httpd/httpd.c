@@ -21,6 +21,7 @@
 #include "http_resp.h"
 #include "httpd.h"
 #include "server.h"
+#include "service.h"
 #include "stackmap.h"
 #include "util.h"
 #include "workers.h"
@@ -32,6 +33,7 @@ static void worker_init(struct httpd *h, const struct httpd *proto,
 	struct srv_limits lim = SRV_LIMITS_DEFAULT;
 
 	lim.send_timeout_ms = o->send_s * 1000ull;
+	lim.shutdown_ms = o->shutdown_s * 1000ull;
 	*h = *proto;
 	srv_init(&h->srv, port, &httpd_ops, h, &lim);
 }
@@ -70,7 +72,7 @@ int main(int argc, char **argv)
 	static struct workers w;
 	struct httpd proto, *hs;
 	struct opts o;
-	bool failed;
+	bool failed, pid_written = false;
 	int ret, i;
 
 	if (httpd_parse_opts(argc, argv, &o) < 0)
@@ -86,11 +88,30 @@ int main(int argc, char **argv)
 		ret = EX_OSERR;
 		goto out;
 	}
-	workers_signals();
+	/* Before any ring or thread: the fork must not copy them. */
+	if (o.daemon && service_daemon("sm-httpd") < 0) {
+		ret = EX_OSERR;
+		goto out;
+	}
+	workers_signals(true);
 	ret = workers_open(&w, "sm-httpd", o.addr, &o.port, &o.cfg,
 			   &o.listen, o.port_file);
 	if (ret)
 		goto out;
+	/* The PID file while still root (its directory usually is root's),
+	 * then the user, then the parent is told. */
+	if (o.pid_file) {
+		pid_written = service_pid_file("sm-httpd", o.pid_file) == 0;
+		if (!pid_written)
+			ret = EX_CANTCREAT;
+	}
+	if (!ret && o.user && service_user("sm-httpd", o.user) < 0)
+		ret = EX_NOUSER;
+	if (ret) {
+		workers_close(&w);
+		goto out;
+	}
+	service_ready();
 	if (o.verbose)
 		fprintf(stderr, "sm-httpd: %s engine, [%s]:%d, %s, %d thread%s\n",
 			sm_engine_name(sm_engine(w.ports[0])), o.addr, o.port,
@@ -104,6 +125,8 @@ int main(int argc, char **argv)
 	workers_close(&w);
 	ret = failed ? EX_SOFTWARE : 0;
 out:
+	if (pid_written)  /* another instance's is never touched */
+		unlink(o.pid_file);  /* as nginx; fails quietly after -u */
 	free(proto.body);
 	free(hs);
 	return ret;

@@ -30,6 +30,9 @@ extern const struct srv_ops httpd_ops;
 struct opts {
 	const char *addr, *root, *port_file, *cpus;
 	const char *mime_types;    /* NULL: /etc/mime.types if present */
+	const char *pid_file, *user;
+	int daemon;
+	unsigned shutdown_s;       /* graceful stop's limit */
 	const char *default_type;
 	int threads;               /* worker threads (ports) */
 	int port, verbose;

@@ -20,8 +20,11 @@ static void usage(FILE *f)
 "(304, 412) and single byte ranges (206, 416), or answers every GET with\n"
 "a 200 OK body of SIZE bytes (the StackMap paper's benchmark: --fixed\n"
 "1024).\n"
-"Prints the datapath counters on standard error when it stops (SIGINT,\n"
-"SIGTERM).\n"
+"SIGTERM, SIGINT and SIGQUIT stop it gracefully (as nginx's QUIT): it\n"
+"stops accepting, closes idle connections and lets the answers in flight\n"
+"finish, for --shutdown-timeout seconds at most; a second signal stops it\n"
+"at once.  SIGHUP and SIGUSR1 never stop it.  Prints the datapath\n"
+"counters on standard error when it stops.\n"
 "\n"
 "Options:\n"
 "  -r, --root DIR         document root\n"
@@ -43,6 +46,12 @@ static void usage(FILE *f)
 "      --send-timeout S   reset a connection whose client took none of its\n"
 "                         answers for S seconds (default 60; 0 = never)\n"
 "  -P, --port-file FILE   write the bound port to FILE once listening\n"
+"  -d, --daemon           run in the background; the command exits 0 once\n"
+"                         the server serves, or with its error\n"
+"      --pid-file FILE    write the server's PID to FILE (removed at exit)\n"
+"  -u, --user USER        run as USER once the port is bound (root only;\n"
+"                         port 80 without staying root)\n"
+"      --shutdown-timeout S  a graceful stop's limit (default 30)\n"
 "  -t, --threads N        worker threads, each with its own port and\n"
 "                         listener in one SO_REUSEPORT group (default 1;\n"
 "                         auto = one per online CPU)\n"
@@ -59,8 +68,9 @@ UTIL_TCP_HELP
 "408 slow head, 413 body over 1 MiB, 414 URI over 4096 bytes, 431 head over\n"
 "16 KiB or over 64 fields, 501 Transfer-Encoding, 505 other versions.\n"
 "\n"
-"Exit status: 0 after a signal, 64 usage error, 66 DIR unusable, 71 the\n"
-"socket or the port cannot be set up.\n"
+"Exit status: 0 after a signal, 64 usage error, 66 DIR unusable, 67 no\n"
+"such user, 71 the socket or the port cannot be set up, 73 the PID file\n"
+"cannot be written.\n"
 "\n"
 "Example: sm-httpd --fixed 1024 -p 8080 &  wrk -t1 -c100 -d10s http://127.0.0.1:8080/\n");
 }
@@ -68,7 +78,7 @@ UTIL_TCP_HELP
 int httpd_parse_opts(int argc, char **argv, struct opts *o)
 {
 	enum { O_FIXED = 256, O_IDLE, O_HEADER, O_SEND, O_CPUS, O_MIME,
-	       O_DEFTYPE };
+	       O_DEFTYPE, O_PIDFILE, O_SHUTDOWN };
 	static const struct option lo[] = {
 		{ "root", required_argument, NULL, 'r' },
 		{ "fixed", required_argument, NULL, O_FIXED },
@@ -84,6 +94,10 @@ int httpd_parse_opts(int argc, char **argv, struct opts *o)
 		{ "mime-types", required_argument, NULL, O_MIME },
 		{ "default-type", required_argument, NULL, O_DEFTYPE },
 		{ "port-file", required_argument, NULL, 'P' },
+		{ "daemon", no_argument, NULL, 'd' },
+		{ "pid-file", required_argument, NULL, O_PIDFILE },
+		{ "user", required_argument, NULL, 'u' },
+		{ "shutdown-timeout", required_argument, NULL, O_SHUTDOWN },
 		{ "threads", required_argument, NULL, 't' },
 		{ "cpus", required_argument, NULL, O_CPUS },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -102,9 +116,10 @@ int httpd_parse_opts(int argc, char **argv, struct opts *o)
 	o->header_s = 10;
 	o->send_s = 60;
 	o->threads = 1;
+	o->shutdown_s = 30;
 	sm_config_init(&o->cfg);
 	sm_listen_opts_init(&o->listen);
-	while ((ch = getopt_long(argc, argv, "r:p:l:e:c:b:s:P:t:vh", lo,
+	while ((ch = getopt_long(argc, argv, "r:p:l:e:c:b:s:P:t:du:vh", lo,
 				 NULL)) != -1) {
 		int r = util_sm_opt(ch, optarg, &o->cfg);
 
@@ -124,6 +139,10 @@ int httpd_parse_opts(int argc, char **argv, struct opts *o)
 		case O_HEADER: o->header_s = (unsigned)util_num(optarg, 1, 86400); break;
 		case O_SEND: o->send_s = (unsigned)util_num(optarg, 0, 86400); break;
 		case 'P': o->port_file = optarg; break;
+		case 'd': o->daemon = 1; break;
+		case O_PIDFILE: o->pid_file = optarg; break;
+		case 'u': o->user = optarg; break;
+		case O_SHUTDOWN: o->shutdown_s = (unsigned)util_num(optarg, 0, 86400); break;
 		case 't': o->threads = util_threads(optarg); break;
 		case O_CPUS: o->cpus = optarg; break;
 		case O_MIME: o->mime_types = optarg; break;

@@ -302,7 +302,7 @@ int main(int argc, char **argv)
 	sh.nworkers = w.n;
 	sh.threaded = w.n > 1;
 	pthread_mutex_init(&sh.lock, NULL);
-	workers_signals();
+	workers_signals(false);
 	ret = workers_open(&w, "sm-memcached", o.addr, &o.port, &o.cfg,
 			   &o.listen, o.port_file);
 	if (ret)

@@ -66,6 +66,13 @@ printf 'stats\r\nquit\r\n' >&3
 stats=$(timeout 5 cat <&3)
 exec 3<&-
 echo "$stats" | grep -q '^STAT sm_syncs [0-9]' || t_fail "stats lacks the sm_ counters"
+# SIGHUP and SIGUSR1 do not stop it (nor memcached 1.6).
+kill -HUP "$T_PID"; kill -USR1 "$T_PID"
+exec 3<>"/dev/tcp/127.0.0.1/$T_PORT"
+printf 'version\r\nquit\r\n' >&3
+out=$(timeout 5 cat <&3)
+exec 3<&-
+echo "$out" | grep -q '^VERSION ' || t_fail "after SIGHUP and SIGUSR1: '$out'"
 t_stop sm "$T_PID"
 [ "$(t_stat sm bad_slots)" = 0 ] || t_fail "bad slots"
 [ "$(t_stat sm bufs_in_use)" = "$(t_stat sm bufs_idle)" ] || t_fail "buffers leaked"
