@@ -100,7 +100,7 @@
  * caller's struct lacks keeps its default, and a caller's struct larger
  * than the library's is taken only when the bytes the library does not
  * know are zero (else -E2BIG).  New symbols go in a new version node;
- * sm_config_init and sm_stats of 0.4 and before stay as compatibility
+ * sm_config_init and sm_stats of the releases before 0.5 stay as compatibility
  * symbols (STACKMAP_0.1), so binaries built then run unchanged.
  * sm_version() tells the library's version at run time.
  *
@@ -308,7 +308,8 @@ int sm_listen_group(const struct sockaddr *sa, socklen_t salen, int backlog,
 
 /*
  * The kernel's TCP features on listeners: what sm_listen() sets on each.
- * Zero (after sm_listen_opts_init()) leaves the kernel's default.  The
+ * sm_listen_opts_init() leaves every feature at the kernel's default:
+ * zero, but backlog 4096 and v6only -1 (0 turns IPV6_V6ONLY off).  The
  * struct grows as the others (see "ABI" above): size is the caller's
  * sizeof, set by sm_listen_opts_init().
  */
@@ -374,10 +375,12 @@ int sm_open(struct sm_port **portp, const struct sm_config *cfg);
 /* Close every attached socket and free the port.  NULL is allowed. */
 void sm_close(struct sm_port *port);
 
-/* Put a TCP socket (listening or connected) on the port's datapath.  The
- * socket is made non-blocking.  Connections accepted on an attached
- * listener are attached by the library and announced with SM_F_ACCEPT.
- * 0 or -errno (-ENOTSOCK, -EPROTONOSUPPORT, -EEXIST, -ENOSPC...). */
+/* Put a stream socket (TCP, MPTCP or AF_UNIX; listening or connected) on
+ * the port's datapath.  The socket is made non-blocking.  Connections
+ * accepted on an attached listener are attached by the library and
+ * announced with SM_F_ACCEPT.  0 or -errno (-EBADF a negative fd,
+ * -ENOTSOCK, -EPROTONOSUPPORT not a stream, -EEXIST already attached,
+ * -ENOSPC max_conns reached...). */
 int sm_attach(struct sm_port *port, int fd);
 
 struct sm_ring *sm_rxring(struct sm_port *port);
@@ -402,7 +405,8 @@ uint32_t sm_bufs_free(const struct sm_port *port);
 /* Stop (pause = 1) or resume (pause = 0) reading socket fd.  Data already
  * received still arrives; beyond that TCP flow control pushes the peer
  * back.  For apps that bound a connection's output: a client that does
- * not read its answers is not read either.  0 or -EBADF (not attached). */
+ * not read its answers is not read either.  0 or -EBADF (not attached, a
+ * listener, or a socket being closed). */
 int sm_rx_pause(struct sm_port *port, int fd, int pause);
 
 /* Send every TX slot before head, collect what arrived on every attached

@@ -78,13 +78,21 @@ static int config_check(const struct sm_config *c)
 	return 0;
 }
 
+/* SM_ENGINE names an engine: set, not empty, not "auto". */
+static bool env_names_engine(void)
+{
+	const char *env = getenv("SM_ENGINE");
+
+	return env && *env && strcmp(env, "auto") != 0;
+}
+
 static int pick_engine(const struct sm_config *cfg,
 		       const struct sm__engine_ops **ops)
 {
 	enum sm_engine e = cfg->engine;
 	const char *env = getenv("SM_ENGINE");
 
-	if (e == SM_ENGINE_AUTO && env && *env) {
+	if (e == SM_ENGINE_AUTO && env_names_engine()) {
 		if (sm_engine_parse(env, &e) < 0)
 			return -EINVAL;
 	}
@@ -183,7 +191,7 @@ int sm_open(struct sm_port **portp, const struct sm_config *caller)
 		port->tx_cap = cfg->num_bufs / 4;
 	ret = port->ops->init(port);
 	if (ret < 0 && port->ops == &sm__engine_uring &&
-	    cfg->engine == SM_ENGINE_AUTO && !getenv("SM_ENGINE")) {
+	    cfg->engine == SM_ENGINE_AUTO && !env_names_engine()) {
 		/* AUTO: a kernel that refuses the ring (sysctl, seccomp,
 		 * memlock) still gets a working port. */
 		port->ops = &sm__engine_epoll;
