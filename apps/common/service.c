@@ -39,7 +39,7 @@ int service_daemon(const char *prog)
 	return 0;
 }
 
-void service_ready(void)
+void service_ready(bool keep_stderr)
 {
 	int null;
 
@@ -49,7 +49,8 @@ void service_ready(void)
 	if (null >= 0) {
 		dup2(null, STDIN_FILENO);
 		dup2(null, STDOUT_FILENO);
-		dup2(null, STDERR_FILENO);
+		if (!keep_stderr)
+			dup2(null, STDERR_FILENO);
 		if (null > STDERR_FILENO)
 			close(null);
 	}

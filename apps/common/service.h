@@ -20,8 +20,9 @@
 int service_daemon(const char *prog);
 
 /* The server is serving: the waiting parent (if any) exits 0; standard
- * input, output and error go to /dev/null. */
-void service_ready(void);
+ * input and output go to /dev/null, and standard error too unless
+ * keep_stderr (an error log took it). */
+void service_ready(bool keep_stderr);
 
 /* Write the PID to path (a temporary file renamed over it: readers never
  * see a partial one).  0, or -1 after printing why. */

@@ -40,6 +40,7 @@ static void worker_init(struct httpd *h, const struct httpd *proto,
 
 static int setup(struct httpd *proto, const struct opts *o)
 {
+	const char *which;
 	int ret;
 
 	memset(proto, 0, sizeof(*proto));
@@ -54,6 +55,12 @@ static int setup(struct httpd *proto, const struct opts *o)
 		fprintf(stderr, "sm-httpd: --mime-types %s: %s\n",
 			o->mime_types, strerror(-ret));
 		return EX_NOINPUT;
+	}
+	if (o->access_log &&
+	    (ret = http_log_open(o->access_log, NULL, &which)) < 0) {
+		fprintf(stderr, "sm-httpd: --access-log %s: %s\n", which,
+			strerror(-ret));
+		return EX_CANTCREAT;
 	}
 	if (o->root && (proto->rootfd = open(o->root, O_RDONLY | O_DIRECTORY |
 					     O_CLOEXEC)) < 0) {
@@ -73,6 +80,7 @@ int main(int argc, char **argv)
 	struct httpd proto, *hs;
 	struct opts o;
 	bool failed, pid_written = false;
+	const char *which;
 	int ret, i;
 
 	if (httpd_parse_opts(argc, argv, &o) < 0)
@@ -105,13 +113,21 @@ int main(int argc, char **argv)
 		if (!pid_written)
 			ret = EX_CANTCREAT;
 	}
+	/* The error log takes standard error once the start-up errors that
+	 * -d shows on the terminal are past; opened while still root. */
+	if (!ret && o.error_log &&
+	    (ret = http_log_open(NULL, o.error_log, &which)) < 0) {
+		fprintf(stderr, "sm-httpd: --error-log %s: %s\n", which,
+			strerror(-ret));
+		ret = EX_CANTCREAT;
+	}
 	if (!ret && o.user && service_user("sm-httpd", o.user) < 0)
 		ret = EX_NOUSER;
 	if (ret) {
 		workers_close(&w);
 		goto out;
 	}
-	service_ready();
+	service_ready(o.error_log != NULL);
 	if (o.verbose)
 		fprintf(stderr, "sm-httpd: %s engine, [%s]:%d, %s, %d thread%s\n",
 			sm_engine_name(sm_engine(w.ports[0])), o.addr, o.port,
@@ -119,9 +135,13 @@ int main(int argc, char **argv)
 			w.n > 1 ? "s" : "");
 	for (i = 0; i < w.n; i++)
 		worker_init(&hs[i], &proto, w.ports[i], &o);
+	hs[0].reopen_due = workers_reopen_due;
 	failed = workers_serve(&w, "sm-httpd", hs, sizeof(*hs));
-	for (i = 0; i < w.n; i++)
+	for (i = 0; i < w.n; i++) {
 		srv_fini(&hs[i].srv);
+		http_log_flush(&hs[i].log);
+		http_log_free(&hs[i].log);
+	}
 	workers_close(&w);
 	ret = failed ? EX_SOFTWARE : 0;
 out:

@@ -6,6 +6,9 @@
 #include "server.h"
 #include <time.h>
 
+#include "http_log.h"
+#include "http_parser.h"
+
 #include "stackmap.h"
 
 /* The server: what httpd_ops' callbacks find in srv.app. */
@@ -22,6 +25,9 @@ struct httpd {
 		size_t len;
 		char buf[256];
 	} head[2][2];
+	struct http_logbuf log;    /* this worker's access log lines */
+	const struct http_req *req;/* the request being answered, or NULL */
+	bool (*reopen_due)(void);  /* worker 0: a SIGUSR1/SIGHUP came */
 };
 
 /* The per-connection callbacks (httpd_conn.c), for srv_init(). */
@@ -31,6 +37,7 @@ struct opts {
 	const char *addr, *root, *port_file, *cpus;
 	const char *mime_types;    /* NULL: /etc/mime.types if present */
 	const char *pid_file, *user;
+	const char *access_log, *error_log;
 	int daemon;
 	unsigned shutdown_s;       /* graceful stop's limit */
 	const char *default_type;

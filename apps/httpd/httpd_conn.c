@@ -6,6 +6,7 @@
  * buffers, header and idle timeouts.  Separate from main() so that a
  * harness (tests/fuzz/fuzz_http_conn.c) can drive it without a socket.
  */
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,6 +31,7 @@ struct hconn {
 	int file_fd;
 	uint64_t file_off, file_left;
 	struct http_kept kept;     /* an unfinished head across reads */
+	char peer[48];             /* the client's address, for the log */
 };
 
 #define HC(c) ((struct hconn *)(c))
@@ -37,9 +39,32 @@ struct hconn {
 
 static void h_open(struct srv *s, int fd, struct srv_conn *c)
 {
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char *p = HC(c)->peer;
+
 	(void)s;
-	(void)fd;
 	HC(c)->file_fd = -1;
+	p[0] = '\0';
+	/* One getpeername() per connection, only when there is a log. */
+	if (!http_log_enabled() || getpeername(fd, (struct sockaddr *)&ss,
+					       &len) < 0)
+		return;
+	if (ss.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, p, 48);
+	else if (ss.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, p,
+			  48);
+}
+
+/* The access log's line for the request being answered (APP(s)->req;
+ * NULL for one that never parsed). */
+static void log_req(struct srv *s, struct srv_conn *c, int status,
+		    uint64_t bytes)
+{
+	if (http_log_enabled())
+		http_log_line(&APP(s)->log, HC(c)->peer[0] ? HC(c)->peer : NULL,
+			      APP(s)->req, status, bytes);
 }
 
 static void h_release(struct srv *s, int fd, struct srv_conn *c)
@@ -59,8 +84,10 @@ static void send_error_x(struct srv *s, int fd, struct srv_conn *c,
 	char buf[1024 + HTTP_MAX_TARGET];
 	size_t n = http_error(buf, sizeof(buf), status, minor, keep, head_only,
 			      extra);
+	const char *end = memmem(buf, n, "\r\n\r\n", 4);
 
 	srv_write(s, fd, c, buf, n);
+	log_req(s, c, status, end ? (uint64_t)(buf + n - end - 4) : 0);
 	if (!keep)
 		srv_close(s, fd, c);
 }
@@ -134,6 +161,7 @@ static void serve_file(struct srv *s, int fd, struct srv_conn *c,
 	n = http_head(buf, sizeof(buf), status, r->minor,
 		      status == 304 ? NULL : type, len, keep, extra);
 	srv_write(s, fd, c, buf, n);
+	log_req(s, c, status, head || status == 304 ? 0 : rg.len);
 	if (head || status == 304 || rg.len == 0) {
 		close(ffd);
 		return;
@@ -170,8 +198,10 @@ static void handle(struct srv *s, int fd, struct srv_conn *c,
 	bool get = r->method_len == 3 && !memcmp(r->method, "GET", 3);
 	bool keep = http_keep_alive(r);
 
+	h->req = r;
 	if (r->content_length > (int64_t)MAX_BODY) {
 		send_error(s, fd, c, 413, r->minor, false, head);
+		h->req = NULL;
 		return;
 	}
 	if (r->content_length > 0)
@@ -184,9 +214,11 @@ static void handle(struct srv *s, int fd, struct srv_conn *c,
 		srv_write(s, fd, c, hd->buf, hd->len);
 		if (!head)
 			srv_write(s, fd, c, h->body, (size_t)h->fixed);
+		log_req(s, c, 200, head ? 0 : (uint64_t)h->fixed);
 	} else {
 		serve_file(s, fd, c, r, head, keep);
 	}
+	h->req = NULL;
 	if (!keep)
 		srv_close(s, fd, c);
 }
@@ -269,12 +301,20 @@ static bool h_drain(struct srv *s, int fd, struct srv_conn *c)
 	return true;
 }
 
-/* Once a second: answer 408 to heads that take too long, close idle. */
+/* Once a second: the logs (reopened on a signal, this worker's lines
+ * written), 408 to heads that take too long, idle connections closed. */
 static void h_tick(struct srv *s)
 {
 	struct httpd *h = APP(s);
 	size_t fd;
+	int ret;
 
+	/* logrotate moved the files and sent SIGUSR1: new files, same fds,
+	 * for every worker at once (worker 0 asks). */
+	if (h->reopen_due && h->reopen_due() && (ret = http_log_reopen()) < 0)
+		fprintf(stderr, "sm-httpd: reopening the logs: %s\n",
+			strerror(-ret));
+	http_log_flush(&h->log);
 	for (fd = 0; fd < s->nconns; fd++) {
 		struct srv_conn *c = srv_conn(s, (int)fd);
 		uint64_t head_ms = HC(c)->head_ms;

@@ -39,6 +39,10 @@ static void usage(FILE *f)
 "      --idle-timeout S   close a connection idle for S seconds (default 60)\n"
 "      --header-timeout S answer 408 when a request head takes longer than\n"
 "                         S seconds to arrive (default 10)\n"
+"      --access-log FILE  one line per request, in nginx's combined format,\n"
+"                         written in batches (once a second at least)\n"
+"      --error-log FILE   the server's messages (its standard error);\n"
+"                         SIGUSR1 and SIGHUP reopen both (logrotate)\n"
 "      --mime-types FILE  the types by extension, as /etc/mime.types\n"
 "                         (default: that file, else a built-in table)\n"
 "      --default-type TYPE  the type of a file whose extension has none\n"
@@ -78,7 +82,7 @@ UTIL_TCP_HELP
 int httpd_parse_opts(int argc, char **argv, struct opts *o)
 {
 	enum { O_FIXED = 256, O_IDLE, O_HEADER, O_SEND, O_CPUS, O_MIME,
-	       O_DEFTYPE, O_PIDFILE, O_SHUTDOWN };
+	       O_DEFTYPE, O_PIDFILE, O_SHUTDOWN, O_ACCESS, O_ERROR };
 	static const struct option lo[] = {
 		{ "root", required_argument, NULL, 'r' },
 		{ "fixed", required_argument, NULL, O_FIXED },
@@ -92,6 +96,8 @@ int httpd_parse_opts(int argc, char **argv, struct opts *o)
 		{ "header-timeout", required_argument, NULL, O_HEADER },
 		{ "send-timeout", required_argument, NULL, O_SEND },
 		{ "mime-types", required_argument, NULL, O_MIME },
+		{ "access-log", required_argument, NULL, O_ACCESS },
+		{ "error-log", required_argument, NULL, O_ERROR },
 		{ "default-type", required_argument, NULL, O_DEFTYPE },
 		{ "port-file", required_argument, NULL, 'P' },
 		{ "daemon", no_argument, NULL, 'd' },
@@ -146,6 +152,8 @@ int httpd_parse_opts(int argc, char **argv, struct opts *o)
 		case 't': o->threads = util_threads(optarg); break;
 		case O_CPUS: o->cpus = optarg; break;
 		case O_MIME: o->mime_types = optarg; break;
+		case O_ACCESS: o->access_log = optarg; break;
+		case O_ERROR: o->error_log = optarg; break;
 		case O_DEFTYPE: o->default_type = optarg; break;
 		case 'v': o->verbose = 1; break;
 		case 'h': usage(stdout); exit(0);
