@@ -100,7 +100,7 @@ nginx_conf() {
 }
 
 server_cmd() {  # KIND -> the command line, port file in $OUT/port
-	local pf="-P $OUT/port" sm="-p $PORT -l $SRV_IP"
+	local pf="--port-file $OUT/port" sm="-p $PORT -l $SRV_IP"
 	case $1 in
 	h-uring)     echo "$B/sm-httpd --fixed 1024 -e uring $sm $pf" ;;
 	h-uring-nic) echo "$B/sm-httpd --fixed 1024 -e uring --nic $SRV_IF $sm $pf" ;;
@@ -110,9 +110,9 @@ server_cmd() {  # KIND -> the command line, port file in $OUT/port
 	ep-block)    echo "$B/ep-httpd -t -1 $sm $pf" ;;
 	ep-spin)     echo "$B/ep-httpd -t 0 $sm $pf" ;;
 	ep-busy)     echo "$B/ep-httpd -t -1 -B 50 $sm $pf" ;;
-	m-uring)     echo "$B/sm-memcached -t 1 -m 1024 -c 4096 -e uring $sm $pf" ;;
-	m-uring-nic) echo "$B/sm-memcached -t 1 -m 1024 -c 4096 -e uring --nic $SRV_IF $sm $pf" ;;
-	m-epoll)     echo "$B/sm-memcached -t 1 -m 1024 -c 4096 -e epoll $sm $pf" ;;
+	m-uring)     echo "$B/sm-memcached -t 1 -m 1024 -c 4096 --engine uring $sm $pf" ;;
+	m-uring-nic) echo "$B/sm-memcached -t 1 -m 1024 -c 4096 --engine uring --nic $SRV_IF $sm $pf" ;;
+	m-epoll)     echo "$B/sm-memcached -t 1 -m 1024 -c 4096 --engine epoll $sm $pf" ;;
 	memcached)   echo "memcached -t 1 -U 0 -m 1024 -c 4096 -u root -p $PORT -l $SRV_IP" ;;
 	*) die "unknown server $1" ;;
 	esac

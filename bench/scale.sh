@@ -129,8 +129,8 @@ server_cmd() {  # KIND K
 	h-uring-nic) echo "$B/sm-httpd --fixed 1024 -e uring --nic $SRV_IF $sm" ;;
 	h-epoll)     echo "$B/sm-httpd --fixed 1024 -e epoll $sm" ;;
 	nginx)       nginx_conf "$2"; echo "nginx -c $OUT/nginx-scale.conf -p $OUT" ;;
-	m-uring)     echo "$B/sm-memcached -m 1024 -c 4096 -e uring $sm" ;;
-	m-epoll)     echo "$B/sm-memcached -m 1024 -c 4096 -e epoll $sm" ;;
+	m-uring)     echo "$B/sm-memcached -m 1024 -c 4096 --engine uring $sm" ;;
+	m-epoll)     echo "$B/sm-memcached -m 1024 -c 4096 --engine epoll $sm" ;;
 	memcached)   echo "memcached -t $2 -U 0 -m 1024 -c 4096 -u root -p $PORT -l $SRV_IP" ;;
 	esac
 }

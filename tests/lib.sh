@@ -67,13 +67,13 @@ t_netstat() {
 t_skip() { echo "SKIP: $*"; exit 77; }
 t_fail() { echo "FAIL: $*"; exit 1; }
 
-# t_start NAME CMD...: start a server that takes -P PORTFILE; sets
+# t_start NAME CMD...: start a server that takes --port-file FILE; sets
 # T_PORT and T_PID.  Fails if the port file does not appear in 10 s.
 t_start() {
 	local name=$1 i
 	shift
 	rm -f "$T_DIR/$name.port"
-	"$@" -P "$T_DIR/$name.port" 2>"$T_DIR/$name.err" &
+	"$@" --port-file "$T_DIR/$name.port" 2>"$T_DIR/$name.err" &
 	T_PID=$!
 	T_PIDS="$T_PIDS $T_PID"
 	for i in $(seq 1000); do

@@ -67,7 +67,7 @@ start() {
 	local name=$1 wait=$2 i
 	shift 2
 	rm -f "$T_DIR/$name.port"
-	"${@//@NAME@/$name}" -P "$T_DIR/$name.port" 2>"$T_DIR/$name.err" &
+	"${@//@NAME@/$name}" --port-file "$T_DIR/$name.port" 2>"$T_DIR/$name.err" &
 	PID[$name]=$!
 	T_PIDS="$T_PIDS $!"
 	for ((i = 0; i < wait * 100; i++)); do
