@@ -303,14 +303,24 @@ int mc__cmd_memlimit(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
 	return 0;
 }
 
-/* memcached without -A. */
+/* "shutdown [graceful]", as memcached 1.6: refused without -A; with it,
+ * the server stops and the connection closes without an answer. */
 int mc__cmd_shutdown(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
 {
-	(void)t;
-	(void)ntok;
+	const struct mc_server *srv = x->c->srv;
+
 	(void)arg;
-	mc__reply(x, "ERROR: shutdown not enabled");
-	return 0;
+	if (!srv || !srv->shutdown_cb) {
+		mc__reply(x, "ERROR: shutdown not enabled");
+		return 0;
+	}
+	if (ntok > 3 || (ntok == 3 && (t[1].len != 8 ||
+					memcmp(t[1].s, "graceful", 8)))) {
+		mc__reply(x, "CLIENT_ERROR invalid shutdown mode");
+		return 0;
+	}
+	srv->shutdown_cb();
+	return -1;
 }
 
 int mc__cmd_quit(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)

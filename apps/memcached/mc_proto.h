@@ -73,6 +73,9 @@ struct mc_server {
 	 * mc_stat_printf() (e.g. "STAT sm_rx_slots 12"). */
 	void (*stats_cb)(void *arg, const struct mc_out *out);
 	void *stats_arg;
+	/* -A: "shutdown" stops the server through this; NULL answers
+	 * memcached's "ERROR: shutdown not enabled". */
+	void (*shutdown_cb)(void);
 };
 
 enum mc_conn_state {

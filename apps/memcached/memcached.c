@@ -99,6 +99,12 @@ static void report(const struct workers *w, struct mcd_shared *sh)
 		(unsigned long long)waits);
 }
 
+/* "shutdown" with -A: as a SIGINT, as memcached does it. */
+static void shutdown_now(void)
+{
+	raise(SIGINT);
+}
+
 /* -r and -k, as memcached: a core file as large as allowed; memory
  * locked, or a warning. */
 static void process_flags(const struct opts *o)
@@ -167,6 +173,7 @@ int main(int argc, char **argv)
 	sh.info.threads = w.n;
 	sh.info.verbosity = o.verbose;
 	sh.info.stats_cb = stats_cb;
+	sh.info.shutdown_cb = o.enable_shutdown ? shutdown_now : NULL;
 	sh.info.stats_arg = &sh;
 	if (o.verbose)
 		fprintf(stderr, "sm-memcached: %s engine, [%s]:%d, %zu MB, "

@@ -43,6 +43,7 @@ static void usage(FILE *f)
 "  -P, --pidfile FILE        write the PID to FILE\n"
 "  -u, --user USER           run as USER once the port is bound (root only)\n"
 "  -r, --enable-coredumps    maximize the core file limit\n"
+"  -A, --enable-shutdown     the \"shutdown\" command stops the server\n"
 "  -k, --lock-memory         lock down all paged memory (mlockall)\n"
 "  -m, --memory-limit MB     item memory in megabytes (default 64)\n"
 "  -c, --conn-limit N        simultaneous connections (default 1024), over\n"
@@ -70,7 +71,7 @@ static void usage(FILE *f)
 "  -V, --version             print the version and exit\n"
 "  -i, --license             print the license and exit\n"
 "  -h, --help                this help\n"
-"  Refused, by name: -s -a (UNIX sockets), -A (shutdown), -M, -f -n\n"
+"  Refused, by name: -s -a (UNIX sockets), -M, -f -n\n"
 "  (slabs), -L, -D, -R, -C, -S, -F, -Y, -e, -Z, -B binary.\n"
 "\n"
 "StackMap options:\n"
@@ -118,7 +119,6 @@ static size_t parse_size(const char *s)
 static const struct { int ch; const char *name, *why; } refused[] = {
 	{ 's', "-s/--unix-socket", "UNIX sockets are not served" },
 	{ 'a', "-a/--unix-mask", "UNIX sockets are not served" },
-	{ 'A', "-A/--enable-shutdown", "the shutdown command is not served" },
 	{ 'M', "-M/--disable-evictions", "the store always evicts under -m" },
 	{ 'f', "-f/--slab-growth-factor", "the store has no slab classes" },
 	{ 'n', "-n/--slab-min-size", "the store has no slab classes" },
@@ -249,6 +249,7 @@ static int mc_flag(int ch, char *arg, struct opts *o)
 	case 'P': o->pid_file = arg; break;
 	case 'u': o->user = arg; break;
 	case 'r': o->coredumps = 1; break;
+	case 'A': o->enable_shutdown = 1; break;
 	case 'k': o->lock_memory = 1; break;
 	case 'm': o->maxbytes = (size_t)util_num(arg, 1, 1 << 20) << 20; break;
 	case 'c': o->maxconns = util_num(arg, 1, 1 << 22); break;

@@ -10,7 +10,7 @@
 struct opts {
 	const char *addr, *port_file, *cpus, *pid_file, *user;
 	int port, threads, verbose, stripes, napi_ids;
-	int daemon, coredumps, lock_memory;
+	int daemon, coredumps, lock_memory, enable_shutdown;
 	unsigned send_s;
 	long maxconns;
 	size_t maxbytes, item_max;

@@ -3,7 +3,7 @@
 MC=$BUILD/sm-memcached
 # The flags served with memcached's meaning; every other one of memcached
 # -h must be refused with a message that names it.
-served="p U l d r u m c k v h i V P t b B I X W o N"
+served="p U l d r u A m c k v h i V P t b B I X W o N"
 if command -v memcached >/dev/null; then
 	flags=$(memcached -h | grep -oE '^-[A-Za-z]' | sort -u | tr -d -- - | tr '\n' ' ')
 else
@@ -29,6 +29,21 @@ done
 t_start ok "$MC" -p 0 -l localhost -b 64 -B ascii -X -W -o maxconns_fast -r -t 1 -vv
 t_expect "-b 64: the listen backlog" 64 "$(ss -Hltn "sport = :$T_PORT" | awk '{ print $3 }' | head -n1)"
 t_stop ok "$T_PID"
+
+# "shutdown": refused without -A; with it, a bad mode is a client error
+# and "shutdown" stops the server; side by side with memcached -A.
+ask() {  # PORT LINES: the answer, CRs dropped, lines joined by |
+	bash -c "exec 3<>/dev/tcp/127.0.0.1/$1; printf '$2' >&3; timeout 5 cat <&3" 2>/dev/null | tr -d '\r' | paste -sd'|'
+}
+t_start noa "$MC" -p 0 -l 127.0.0.1 -t 1
+t_expect "shutdown without -A" "ERROR: shutdown not enabled" "$(ask "$T_PORT" 'shutdown\r\nquit\r\n')"
+t_stop noa "$T_PID"
+t_start a "$MC" -A -p 0 -l 127.0.0.1 -t 1
+mine=$(ask "$T_PORT" 'shutdown foo\r\nshutdown\r\n')
+t_expect "shutdown with -A" "CLIENT_ERROR invalid shutdown mode" "$mine"
+for i in $(seq 100); do kill -0 "$T_PID" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$T_PID" 2>/dev/null && t_fail "-A: shutdown did not stop the server"
+wait "$T_PID"; t_expect "-A: exit after shutdown" 0 "$?"
 
 # -d and -P: the command returns once serving; the PID file is the
 # daemon's, and kill $(cat pidfile) stops it.
