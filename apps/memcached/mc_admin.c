@@ -106,6 +106,81 @@ static void mc_stats_commands(const struct mc_stats *s,
 		mc_u64(o, t[i].name, t[i].v);
 }
 
+/*
+ * memcached's counters and settings of machinery this server does not
+ * have (slab classes and their mover, the LRU crawler and maintainer,
+ * watchers, read buffers, TLS, extstore's are left out): printed with the
+ * value that is true here (no slab was moved, no connection yielded, the
+ * listener was never disabled: over -c a connection is told and closed),
+ * so that monitoring that reads them by name finds them.
+ */
+struct mc_absent {
+	const char *name, *value;
+};
+
+static const struct mc_absent absent_stats[] = {
+	{ "response_obj_oom", "0" }, { "response_obj_count", "0" },
+	{ "response_obj_bytes", "0" }, { "read_buf_count", "0" },
+	{ "read_buf_bytes", "0" }, { "read_buf_bytes_free", "0" },
+	{ "read_buf_oom", "0" }, { "reserved_fds", "0" },
+	{ "listen_disabled_num", "0" }, { "time_in_listen_disabled_us", "0" },
+	{ "conn_yields", "0" }, { "slab_reassign_rescues", "0" },
+	{ "slab_reassign_chunk_rescues", "0" },
+	{ "slab_reassign_evictions_nomem", "0" },
+	{ "slab_reassign_inline_reclaim", "0" },
+	{ "slab_reassign_busy_items", "0" },
+	{ "slab_reassign_busy_deletes", "0" },
+	{ "slab_reassign_running", "0" }, { "slabs_moved", "0" },
+	{ "lru_crawler_running", "0" }, { "lru_crawler_starts", "0" },
+	{ "lru_maintainer_juggles", "0" }, { "log_worker_dropped", "0" },
+	{ "log_worker_written", "0" }, { "log_watcher_skipped", "0" },
+	{ "log_watcher_sent", "0" }, { "log_watchers", "0" },
+	{ "unexpected_napi_ids", "0" }, { "round_robin_fallback", "0" },
+	{ "slab_global_page_pool", "0" }, { "evicted_active", "0" },
+	{ "crawler_reclaimed", "0" }, { "crawler_items_checked", "0" },
+	{ "lrutail_reflocked", "0" }, { "moves_to_cold", "0" },
+	{ "moves_to_warm", "0" }, { "moves_within_lru", "0" },
+	{ "direct_reclaims", "0" }, { "lru_bumps_dropped", "0" },
+	{ "libevent", "none" },
+};
+
+/* Settings of memcached that are fixed here: no slab classes (their
+ * values are memcached's defaults, which -f and -n would have changed
+ * and are refused), no crawler, no TLS, no UNIX socket. */
+static const struct mc_absent absent_settings[] = {
+	{ "domain_socket", "NULL" }, { "umask", "700" },
+	{ "growth_factor", "1.25" }, { "chunk_size", "48" },
+	{ "stat_key_prefix", ":" }, { "detail_enabled", "no" },
+	{ "reqs_per_event", "20" }, { "maxconns_fast", "yes" },
+	{ "slab_reassign", "no" }, { "slab_automove", "0" },
+	{ "slab_automove_ratio", "0.80" }, { "slab_automove_window", "30" },
+	{ "slab_automove_freeratio", "0.010" },
+	{ "slab_chunk_max", "524288" }, { "lru_crawler", "no" },
+	{ "lru_crawler_sleep", "100" }, { "lru_crawler_tocrawl", "0" },
+	{ "tail_repair_time", "0" }, { "lru_maintainer_thread", "no" },
+	{ "hot_lru_pct", "20" }, { "warm_lru_pct", "40" },
+	{ "hot_max_factor", "0.20" }, { "warm_max_factor", "2.00" },
+	{ "temp_lru", "no" }, { "temporary_ttl", "61" },
+	{ "watcher_logbuf_size", "262144" },
+	{ "worker_logbuf_size", "65536" }, { "read_buf_mem_limit", "0" },
+	{ "track_sizes", "no" }, { "inline_ascii_response", "no" },
+	{ "ssl_enabled", "no" }, { "ssl_chain_cert", "(null)" },
+	{ "ssl_key", "(null)" }, { "ssl_verify_mode", "0" },
+	{ "ssl_keyformat", "1" }, { "ssl_ciphers", "NULL" },
+	{ "ssl_ca_cert", "NULL" }, { "ssl_wbuf_size", "16384" },
+	{ "ssl_session_cache", "no" }, { "ssl_kernel_tls", "no" },
+	{ "ssl_min_version", "tlsv1.2" }, { "memory_file", "(null)" },
+};
+
+static void mc_stats_absent(const struct mc_out *o, const struct mc_absent *t,
+			    size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		mc_stat_printf(o, t[i].name, "%s", t[i].value);
+}
+
 static void mc_stats_general(struct mc_ctx *x, const struct mc_out *o)
 {
 	const struct mc_server *srv = x->c->srv;
@@ -135,6 +210,10 @@ static void mc_stats_general(struct mc_ctx *x, const struct mc_out *o)
 	mc_u64(o, "evicted_unfetched", s->evicted_unfetched);
 	mc_u64(o, "evictions", s->evictions);
 	mc_u64(o, "reclaimed", s->reclaimed);
+	mc_stats_absent(o, absent_stats, sizeof(absent_stats) /
+			sizeof(absent_stats[0]));
+	mc_u64(o, "connection_structures",
+	       srv ? MC_LOAD(srv->curr_connections) + (uint64_t)srv->threads : 0);
 	mc_u64(o, "sm_store_stripes", cache->n);
 	mc_u64(o, "sm_store_lock_takes", takes);
 	mc_u64(o, "sm_store_lock_waits", waits);
@@ -169,6 +248,17 @@ static void mc_stats_settings(struct mc_ctx *x, const struct mc_out *o)
 	mc_stat_printf(o, "lru_segmented", "%s", "no");
 	mc_stat_printf(o, "idle_timeout", "%d", 0);
 	mc_stat_printf(o, "client_flags_size", "%d", 4);
+	mc_stat_printf(o, "inter", "%s", srv && srv->inter ? srv->inter : "NULL");
+	mc_stat_printf(o, "shutdown_command", "%s",
+		       srv && srv->shutdown_cb ? "yes" : "no");
+	mc_stat_printf(o, "num_threads_per_udp", "%d", srv ? srv->threads : 1);
+	mc_stat_printf(o, "tcp_backlog", "%d", srv ? srv->backlog : 0);
+	if (srv && srv->napi_ids)
+		mc_stat_printf(o, "num_napi_ids", "%d", srv->napi_ids);
+	else
+		mc_stat_printf(o, "num_napi_ids", "%s", "(null)");
+	mc_stats_absent(o, absent_settings, sizeof(absent_settings) /
+			sizeof(absent_settings[0]));
 }
 
 /* The LRUs (one per stripe), shown as memcached's slab class 1: the age
@@ -204,7 +294,8 @@ static void mc_stats_slabs(struct mc_ctx *x, const struct mc_out *o)
 	mc_u64(o, "total_malloced", bytes);
 }
 
-/* stats [settings|items|slabs|reset]; others are "ERROR". */
+/* stats [settings|items|slabs|sizes|reset]; others are "ERROR".  "stats
+ * sizes" is memcached's with size tracking off (its default). */
 int mc__cmd_stats(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
 {
 	const struct mc_out o = { x, mc_count_write, NULL };
@@ -223,6 +314,8 @@ int mc__cmd_stats(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
 		mc_stats_items(x, &o);
 	} else if (mc__tok_is(&t[1], "slabs")) {
 		mc_stats_slabs(x, &o);
+	} else if (mc__tok_is(&t[1], "sizes")) {
+		mc_stat_printf(&o, "sizes_status", "%s", "disabled");
 	} else {
 		mc__reply(x, "ERROR");
 		return 0;

@@ -69,6 +69,8 @@ struct mc_server {
 	int tcpport;
 	int threads;
 	int verbosity;			/* written by "verbosity" */
+	int backlog, napi_ids;		/* -b, -N: for "stats settings" */
+	const char *inter;		/* -l, or NULL */
 	/* "stats" calls this before its END line; it adds its own lines with
 	 * mc_stat_printf() (e.g. "STAT sm_rx_slots 12"). */
 	void (*stats_cb)(void *arg, const struct mc_out *out);

@@ -174,6 +174,9 @@ int main(int argc, char **argv)
 	sh.info.verbosity = o.verbose;
 	sh.info.stats_cb = stats_cb;
 	sh.info.shutdown_cb = o.enable_shutdown ? shutdown_now : NULL;
+	sh.info.backlog = o.listen.backlog;
+	sh.info.napi_ids = o.napi_ids;
+	sh.info.inter = strcmp(o.addr, "::") ? o.addr : NULL;
 	sh.info.stats_arg = &sh;
 	if (o.verbose)
 		fprintf(stderr, "sm-memcached: %s engine, [%s]:%d, %zu MB, "

@@ -56,9 +56,27 @@ ref=$!
 T_PIDS="$T_PIDS $ref"
 for _ in $(seq 500); do memcstat --servers="127.0.0.1:$ref_port" >/dev/null 2>&1 && break; sleep 0.01; done
 check_server "$ref_port" memcached
+# The names of memcached's stats (extstore's ext_* aside: no extstore
+# here), to find each of them in sm-memcached's.
+stat_names() {  # PORT CMD
+	bash -c "exec 3<>/dev/tcp/127.0.0.1/$1; printf '$2\r\nquit\r\n' >&3; timeout 5 cat <&3" |
+		tr -d '\r' | awk '$1 == "STAT" { print $2 }' | grep -v '^ext_' | sort
+}
+for c in stats settings sizes; do
+	cmd=stats; [ $c = stats ] || cmd="stats $c"
+	stat_names "$ref_port" "$cmd" >"$T_DIR/ref.$c"
+done
 kill "$ref"
 
 t_start sm "$MC" -p 0 -l 127.0.0.1 -m 1024
+for c in stats settings sizes; do
+	cmd=stats; [ $c = stats ] || cmd="stats $c"
+	stat_names "$T_PORT" "$cmd" >"$T_DIR/ours.$c"
+	missing=$(comm -23 "$T_DIR/ref.$c" "$T_DIR/ours.$c" | tr '\n' ' ')
+	t_expect "$cmd: memcached's names, all there" "" "$missing"
+	echo "  $cmd: memcached $(wc -l <"$T_DIR/ref.$c") names, sm-memcached $(wc -l <"$T_DIR/ours.$c")"
+	[ -s "$T_DIR/ref.$c" ] || t_expect "$cmd: memcached answered" names none
+done
 check_server "$T_PORT" sm-memcached
 # stats carries the datapath counters.
 exec 3<>"/dev/tcp/127.0.0.1/$T_PORT"
@@ -76,4 +94,5 @@ echo "$out" | grep -q '^VERSION ' || t_fail "after SIGHUP and SIGUSR1: '$out'"
 t_stop sm "$T_PID"
 [ "$(t_stat sm bad_slots)" = 0 ] || t_fail "bad slots"
 [ "$(t_stat sm bufs_in_use)" = "$(t_stat sm bufs_idle)" ] || t_fail "buffers leaked"
+t_expect_end
 exit 0
