@@ -81,6 +81,7 @@ int mc__cmd_ms(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg);
 int mc__cmd_md(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg);
 int mc__cmd_ma(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg);
 int mc__cmd_mn(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg);
+int mc__cmd_me(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg);
 /* The data block of an ms arrived: store it and answer. */
 void mc__meta_set_done(struct mc_ctx *x, struct mc_item *it);
 

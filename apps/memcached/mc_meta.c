@@ -6,6 +6,7 @@
  * nominal answer (EN for mg, HD for ms, md and ma).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "mc_int.h"
@@ -740,5 +741,43 @@ int mc__cmd_mn(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
 	(void)ntok;
 	(void)arg;
 	mc__reply(x, "MN");
+	return 0;
+}
+
+/* ---- me ---------------------------------------------------------------- */
+
+/* me <key>: memcached's meta debug line, or EN.  The item is not bumped
+ * nor marked fetched.  exp is the seconds left (-1: never), la the
+ * seconds since the last access; cls is 1 (one LRU per stripe, shown as
+ * memcached's slab class 1) and size what the item takes here. */
+int mc__cmd_me(struct mc_ctx *x, struct mc_tok *t, int ntok, int arg)
+{
+	struct mc_item *it;
+	int64_t now;
+	char line[400];
+	int n;
+
+	(void)arg;
+	if (ntok != 3) {
+		mc__error(x, "CLIENT_ERROR bad command line format");
+		return 0;
+	}
+	if (mc_meta_start(x, t, ntok, "CLIENT_ERROR bad command line format"))
+		return 0;
+	it = mc_store_find(x->st, t[1].s, t[1].len, false);
+	if (!it) {
+		mc__reply(x, "EN");
+		return 0;
+	}
+	now = mc_store_now(x->st);
+	n = snprintf(line, sizeof(line), "ME %.*s exp=%lld la=%lld cas=%llu "
+		     "fetch=%s cls=1 size=%zu", (int)it->nkey, mc_item_key(it),
+		     it->exptime ? (long long)it->exptime - now : -1LL,
+		     (long long)(now - (int64_t)it->atime),
+		     (unsigned long long)it->cas,
+		     it->iflags & MC_IT_FETCHED ? "yes" : "no",
+		     sizeof(*it) + it->nkey + it->nbytes + 2);
+	if (n > 0 && (size_t)n < sizeof(line))
+		mc__reply(x, line);
 	return 0;
 }

@@ -502,6 +502,7 @@ static const struct mc_cmd mc_cmds[] = {
 	MC_CMD("delete", 3, 5, mc_cmd_delete, 0),
 	MC_CMD("md", 3, 0, mc__cmd_md, 0),
 	MC_CMD("mn", 2, 0, mc__cmd_mn, 0),
+	MC_CMD("me", 2, 0, mc__cmd_me, 0),
 	MC_CMD("ma", 3, 0, mc__cmd_ma, 0),
 	MC_CMD("incr", 4, 5, mc_cmd_arith, 1),
 	MC_CMD("decr", 4, 5, mc_cmd_arith, 0),
@@ -618,7 +619,7 @@ static size_t mc_swallow_some(struct mc_ctx *x, size_t len)
 }
 
 /* Multi-key retrievals may be long; memcached lets "get " and "gets "
- * lines (after up to 100 blanks) grow past 2048 bytes. */
+ * lines (after up to 100 blanks) grow past its other lines' limit. */
 static size_t mc_line_limit(const char *p, size_t n)
 {
 	size_t i = 0;

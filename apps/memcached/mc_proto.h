@@ -43,7 +43,11 @@
 #define MC_VERSION "1.6.38-sm"
 #endif
 
-#define MC_LINE_MAX	2048		/* command line, without "\r\n" */
+/* A command line, without "\r\n".  memcached serves any line that
+ * arrives whole in its 16 KiB read buffer (it closes one still without
+ * an end past 2048 bytes, which depends on how reads split it); here
+ * every line up to 16 KiB is served, however the reads split it. */
+#define MC_LINE_MAX	16384
 #define MC_GET_LINE_MAX	(64 * 1024)	/* get/gets/gat/gats lines */
 #define MC_MRET_MAX	96		/* stashed meta set return flags */
 

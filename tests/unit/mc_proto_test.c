@@ -563,8 +563,8 @@ static void test_close_cases(void)
 	sess_fini(&s);
 
 	sess_init(&s, 0, 0);
-	memset(buf, 'a', 2049);		/* may still end in "\r\n" */
-	expect_(&s, buf, 2049, "", __LINE__);
+	memset(buf, 'a', MC_LINE_MAX + 1);	/* may still end in "\r\n" */
+	expect_(&s, buf, MC_LINE_MAX + 1, "", __LINE__);
 	T_ASSERT(!s.closed);
 	expect_(&s, "a", 1, "CLIENT_ERROR line too long\r\n", __LINE__);
 	T_ASSERT(s.closed);
