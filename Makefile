@@ -275,7 +275,7 @@ $(FZ)/fuzz_http_parser: $(call fuzz_obj,fuzz_http_parser,apps/httpd/http_parser.
 $(FZ)/fuzz_mc_proto: $(call fuzz_obj,fuzz_mc_proto,$(FUZZ_MC))
 $(FZ)/fuzz_http_conn: $(call fuzz_obj,fuzz_http_conn,$(FUZZ_SRV) \
 	apps/httpd/http_parser.c apps/httpd/http_resp.c apps/httpd/http_cond.c \
-	apps/httpd/http_log.c \
+	apps/httpd/http_log.c apps/httpd/http_index.c \
 	apps/httpd/httpd_conn.c)
 $(FZ)/fuzz_mc_conn: $(call fuzz_obj,fuzz_mc_conn,$(FUZZ_SRV) $(FUZZ_MC) \
 	apps/memcached/memcached_conn.c)

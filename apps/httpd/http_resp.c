@@ -311,7 +311,7 @@ static int status_of(int err)
 }
 
 int http_open_target(int rootfd, const char *target, size_t len, int *fdp,
-		     struct http_file *f, const char **type)
+		     struct http_file *f, const char **type, bool autoindex)
 {
 	char path[PATH_MAX_LEN + 16];
 	struct stat st;
@@ -324,12 +324,20 @@ int http_open_target(int rootfd, const char *target, size_t len, int *fdp,
 	if (fd < 0)
 		return status_of(fd);
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		close(fd);
+		int dirfd = fd;
+
 		plen = strlen(path);
-		if (path[plen - 1] != '/')
+		if (path[plen - 1] != '/') {
+			close(dirfd);
 			return 301;
+		}
 		snprintf(path + plen, sizeof(path) - plen, "index.html");
 		fd = open_beneath(rootfd, path);
+		if (fd == -ENOENT && autoindex) {
+			*fdp = dirfd;  /* no index: the listing */
+			return HTTP_LIST_DIR;
+		}
+		close(dirfd);
 		if (fd < 0)
 			return status_of(fd);
 		if (fstat(fd, &st) < 0)

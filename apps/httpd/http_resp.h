@@ -3,6 +3,7 @@
 #ifndef SM_HTTP_RESP_H
 #define SM_HTTP_RESP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -44,8 +45,17 @@ size_t http_error(char *buf, size_t cap, int status, int minor,
  * validators) and *type set, or the HTTP status to answer instead: 301
  * (a directory named without its final slash: the client is sent to
  * the slash form, so that its relative links resolve), 400, 403 or
- * 404. */
+ * 404, or HTTP_LIST_DIR. */
 int http_open_target(int rootfd, const char *target, size_t len, int *fd,
-		     struct http_file *f, const char **type);
+		     struct http_file *f, const char **type, bool autoindex);
+/* http_open_target()'s answer for a directory without index.html when
+ * autoindex is on: *fd is the directory, to list. */
+#define HTTP_LIST_DIR 1
+
+/* The listing of directory dirfd (closed here) as nginx's autoindex
+ * shows it, for the request path uri[0..n): directories first, then
+ * files, each by name, hidden ones left out.  A malloc'd HTML page in
+ * *out and its length, or 0 (nothing allocated) when it cannot be read. */
+size_t http_autoindex(int dirfd, const char *uri, size_t n, char **out);
 
 #endif

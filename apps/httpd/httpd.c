@@ -47,6 +47,7 @@ static int setup(struct httpd *proto, const struct opts *o)
 	proto->fixed = o->fixed;
 	proto->idle_s = o->idle_s;
 	proto->header_s = o->header_s;
+	proto->autoindex = o->autoindex;
 	proto->rootfd = -1;
 	ret = http_mime_load(o->mime_types ? o->mime_types :
 			     access("/etc/mime.types", R_OK) == 0 ?

@@ -28,6 +28,7 @@ struct httpd {
 	struct http_logbuf log;    /* this worker's access log lines */
 	const struct http_req *req;/* the request being answered, or NULL */
 	bool (*reopen_due)(void);  /* worker 0: a SIGUSR1/SIGHUP came */
+	bool autoindex;            /* list directories without index.html */
 };
 
 /* The per-connection callbacks (httpd_conn.c), for srv_init(). */
@@ -38,7 +39,7 @@ struct opts {
 	const char *mime_types;    /* NULL: /etc/mime.types if present */
 	const char *pid_file, *user;
 	const char *access_log, *error_log;
-	int daemon;
+	int daemon, autoindex;
 	unsigned shutdown_s;       /* graceful stop's limit */
 	const char *default_type;
 	int threads;               /* worker threads (ports) */

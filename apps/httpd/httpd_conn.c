@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -111,6 +112,28 @@ static void redirect_slash(struct srv *s, int fd, struct srv_conn *c,
 	send_error_x(s, fd, c, 301, r->minor, keep, head, loc);
 }
 
+/* --autoindex: a directory without index.html, listed. */
+static void send_listing(struct srv *s, int fd, struct srv_conn *c,
+			 const struct http_req *r, int dirfd, bool head,
+			 bool keep)
+{
+	char *page = NULL, buf[512];
+	size_t len = http_autoindex(dirfd, r->target, r->target_len, &page);
+	size_t n;
+
+	if (!len) {
+		send_error(s, fd, c, 500, r->minor, keep, head);
+		return;
+	}
+	n = http_head(buf, sizeof(buf), 200, r->minor,
+		      "text/html; charset=utf-8", len, keep, NULL);
+	srv_write(s, fd, c, buf, n);
+	if (!head)
+		srv_write(s, fd, c, page, len);
+	log_req(s, c, 200, head ? 0 : len);
+	free(page);
+}
+
 /*
  * A file, by the request's preconditions and Range (http_cond.c): 200 or
  * 206 with the validators and Accept-Ranges, 304 with the validators and
@@ -124,10 +147,15 @@ static void serve_file(struct srv *s, int fd, struct srv_conn *c,
 	const char *type;
 	char buf[768], extra[256];
 	int ffd, status = http_open_target(APP(s)->rootfd, r->target,
-					   r->target_len, &ffd, &f, &type);
+					   r->target_len, &ffd, &f, &type,
+					   APP(s)->autoindex);
 	uint64_t len;
 	size_t n;
 
+	if (status == HTTP_LIST_DIR) {
+		send_listing(s, fd, c, r, ffd, head, keep);
+		return;
+	}
 	if (status == 301) {
 		redirect_slash(s, fd, c, r, head, keep);
 		return;

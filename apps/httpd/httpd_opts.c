@@ -43,6 +43,8 @@ static void usage(FILE *f)
 "                         written in batches (once a second at least)\n"
 "      --error-log FILE   the server's messages (its standard error);\n"
 "                         SIGUSR1 and SIGHUP reopen both (logrotate)\n"
+"      --autoindex        list a directory that has no index.html, as\n"
+"                         nginx's autoindex (default off: 404)\n"
 "      --mime-types FILE  the types by extension, as /etc/mime.types\n"
 "                         (default: that file, else a built-in table)\n"
 "      --default-type TYPE  the type of a file whose extension has none\n"
@@ -82,7 +84,8 @@ UTIL_TCP_HELP
 int httpd_parse_opts(int argc, char **argv, struct opts *o)
 {
 	enum { O_FIXED = 256, O_IDLE, O_HEADER, O_SEND, O_CPUS, O_MIME,
-	       O_DEFTYPE, O_PIDFILE, O_SHUTDOWN, O_ACCESS, O_ERROR };
+	       O_DEFTYPE, O_PIDFILE, O_SHUTDOWN, O_ACCESS, O_ERROR,
+	       O_AUTOINDEX };
 	static const struct option lo[] = {
 		{ "root", required_argument, NULL, 'r' },
 		{ "fixed", required_argument, NULL, O_FIXED },
@@ -96,6 +99,7 @@ int httpd_parse_opts(int argc, char **argv, struct opts *o)
 		{ "header-timeout", required_argument, NULL, O_HEADER },
 		{ "send-timeout", required_argument, NULL, O_SEND },
 		{ "mime-types", required_argument, NULL, O_MIME },
+		{ "autoindex", no_argument, NULL, O_AUTOINDEX },
 		{ "access-log", required_argument, NULL, O_ACCESS },
 		{ "error-log", required_argument, NULL, O_ERROR },
 		{ "default-type", required_argument, NULL, O_DEFTYPE },
@@ -152,6 +156,7 @@ int httpd_parse_opts(int argc, char **argv, struct opts *o)
 		case 't': o->threads = util_threads(optarg); break;
 		case O_CPUS: o->cpus = optarg; break;
 		case O_MIME: o->mime_types = optarg; break;
+		case O_AUTOINDEX: o->autoindex = 1; break;
 		case O_ACCESS: o->access_log = optarg; break;
 		case O_ERROR: o->error_log = optarg; break;
 		case O_DEFTYPE: o->default_type = optarg; break;

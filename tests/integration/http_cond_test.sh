@@ -19,7 +19,7 @@ if command -v nginx >/dev/null; then
 	events { worker_connections 64; }
 	http { access_log off; default_type application/octet-stream;
 	  types { text/plain txt; text/html html; }
-	  server { listen unix:$T_DIR/ng/sock; root $W; } }
+	  server { listen unix:$T_DIR/ng/sock; root $W; autoindex on; } }
 	CONF
 	nginx -c "$T_DIR/ng/nginx.conf" -p "$T_DIR/ng" 2>"$T_DIR/ng/start.err" &
 	ngpid=$!
@@ -131,7 +131,22 @@ if [ -r /etc/mime.types ]; then
 	t_expect "type of .WEBM from /etc/mime.types" video/webm "$(hdr /v.WEBM Content-Type)"
 fi
 t_expect "type of an unknown extension" application/octet-stream "$(hdr /u.zzunknown Content-Type)"
+t_expect "a directory without index.html, no --autoindex" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$SM/sub/")"
 t_stop httpd "$T_PID"
+# --autoindex: the listing, byte for byte nginx's autoindex.
+echo x >"$W/sub/f &<x>.txt"; mkdir -p "$W/sub/inner"; echo h >"$W/sub/.hidden"
+t_start ai "$BUILD/sm-httpd" -r "$W" -p 0 -l 127.0.0.1 --autoindex
+for p in / /sub/; do
+	ours=$(curl -s "http://127.0.0.1:$T_PORT$p" | md5sum)
+	t_expect "--autoindex $p: 200" 200 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$T_PORT$p")"
+	if [ -n "$NG" ]; then
+		# shellcheck disable=SC2086
+		theirs=$(curl -s $NG "http://localhost$p" | md5sum)
+		t_expect "--autoindex $p: as nginx's autoindex" "$theirs" "$ours"
+	fi
+done
+echo "  --autoindex /sub/: $(curl -s "http://127.0.0.1:$T_PORT/sub/" | grep -c href) links"
+t_stop ai "$T_PID"
 t_no_leak httpd
 t_start dt "$BUILD/sm-httpd" -r "$W" -p 0 -l 127.0.0.1 --default-type text/x-mine --mime-types /dev/null
 t_expect "--default-type" text/x-mine "$(curl -sI "http://127.0.0.1:$T_PORT/u.zzunknown" | tr -d '\r' | sed -n 's/^Content-Type: //Ip')"
