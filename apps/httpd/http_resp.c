@@ -275,6 +275,30 @@ static bool decode_path(const char *t, size_t len, char *out, size_t cap)
 	return true;
 }
 
+/* RFC 9112 §3.2.2: a server must accept the absolute form
+ * ("http://host:port/path?q", what proxies send): its path and query are
+ * the origin form, "/" when it has no path.  Other targets as they are. */
+static void origin_form(const char **t, size_t *len)
+{
+	const char *p = *t, *end = *t + *len, *slash;
+	size_t skip;
+
+	if (*len >= 7 && !strncasecmp(p, "http://", 7))
+		skip = 7;
+	else if (*len >= 8 && !strncasecmp(p, "https://", 8))
+		skip = 8;
+	else
+		return;
+	slash = memchr(p + skip, '/', (size_t)(end - p - skip));
+	if (!slash) {
+		*t = "/";
+		*len = 1;
+		return;
+	}
+	*t = slash;
+	*len = (size_t)(end - slash);
+}
+
 /* Any ".." segment, however it was spelled, is refused outright. */
 static int has_dotdot(const char *p)
 {
@@ -318,6 +342,7 @@ int http_open_target(int rootfd, const char *target, size_t len, int *fdp,
 	size_t plen;
 	int fd;
 
+	origin_form(&target, &len);
 	if (!decode_path(target, len, path, PATH_MAX_LEN) || has_dotdot(path))
 		return 400;
 	fd = open_beneath(rootfd, path);

@@ -15,9 +15,15 @@ for i in $(seq 40); do printf 'url = "%s/c.json"\noutput = /dev/null\n' "$U"; do
 pids=""
 for i in 1 2 3 4 5; do curl -s -K "$T_DIR/urls" & pids="$pids $!"; done
 for p in $pids; do wait "$p"; done
-# Written within a second or two (batches); wait for the 203 lines.
-for i in $(seq 100); do [ "$(wc -l <"$L" 2>/dev/null)" -ge 203 ] && break; sleep 0.05; done
-t_expect "lines after 203 requests" 203 "$(wc -l <"$L")"
+# Three requests pipelined in one write: three lines.
+exec 3<>"/dev/tcp/127.0.0.1/$T_PORT"
+printf 'GET /c.json?p=1 HTTP/1.1\r\nHost: x\r\n\r\nGET /c.json?p=2 HTTP/1.1\r\nHost: x\r\n\r\nGET /c.json?p=3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3
+timeout 5 cat <&3 >/dev/null
+exec 3<&-
+# Written within a second or two (batches); wait for the 206 lines.
+for i in $(seq 100); do [ "$(wc -l <"$L" 2>/dev/null)" -ge 206 ] && break; sleep 0.05; done
+t_expect "lines after 206 requests" 206 "$(wc -l <"$L")"
+t_expect "pipelined requests, a line each" 3 "$(grep -c '"GET /c.json?p=[123] HTTP/1.1" 200' "$L")"
 re='^127\.0\.0\.1 - - \[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}\] "[^"]*" [0-9]{3} [0-9]+ "[^"]*" "[^"]*"$'
 bad=$(grep -Evc "$re" "$L")
 t_expect "lines not in the combined format" 0 "$bad"

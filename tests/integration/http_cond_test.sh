@@ -91,6 +91,8 @@ both "If-None-Match other" 200 /a.txt -H 'If-None-Match: "other"'
 both "/dir (301 to /dir/)" 301 /dir
 both "/dir/" 200 /dir/
 both "a missing file" 404 /none.txt
+both "an absolute-form target (RFC 9112 3.2.2)" 200 /a.txt --request-target "http://example.com/a.txt"
+both "an absolute-form target with a Range" 206 /a.txt --request-target "HTTP://example.com:8080/a.txt?q" -r 5-9
 
 # Where nginx's ETag is its own, each server is asked with its own.
 t_expect "If-None-Match: the ETag" 304 "$(see sm /a.txt -H "If-None-Match: $etag" | cut -d' ' -f1)"
