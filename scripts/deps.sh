@@ -5,7 +5,7 @@
 # without root it only reports what is missing.
 set -eu
 
-PKGS="gcc make libc6-dev liburing-dev pkg-config clang libclang-rt-14-dev strace procps iproute2 ethtool util-linux curl wrk apache2-utils memcached libmemcached-tools nginx-light abigail-tools man-db groff-base media-types"
+PKGS="gcc make libc6-dev liburing-dev pkg-config clang libclang-rt-14-dev strace procps iproute2 ethtool util-linux curl wrk apache2-utils memcached libmemcached-tools nginx-light abigail-tools man-db groff-base media-types python3"
 [ "${1:-}" = bench ] && PKGS="$PKGS gnuplot-nox linux-perf"
 
 missing=""
