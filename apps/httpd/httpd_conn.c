@@ -99,16 +99,28 @@ static void send_error(struct srv *s, int fd, struct srv_conn *c, int status,
 	send_error_x(s, fd, c, status, minor, keep, head_only, NULL);
 }
 
-/* A directory named without its slash: to the slash form, query kept. */
+/* The length of s[0..n)'s first span without any byte of reject. */
+static size_t strcspn2(const char *s, size_t n, const char *reject)
+{
+	size_t i;
+
+	for (i = 0; i < n && !strchr(reject, s[i]); i++)
+		;
+	return i;
+}
+
+/* A directory named without its slash: to the slash form, query kept,
+ * a fragment (never part of a request-target, RFC 9112 3.2) left out. */
 static void redirect_slash(struct srv *s, int fd, struct srv_conn *c,
 			   const struct http_req *r, bool head, bool keep)
 {
 	char loc[HTTP_MAX_TARGET + 32];
-	const char *q = memchr(r->target, '?', r->target_len);
-	size_t path = q ? (size_t)(q - r->target) : r->target_len;
+	size_t path = strcspn2(r->target, r->target_len, "?#");
+	size_t end = path + strcspn2(r->target + path, r->target_len - path,
+				     "#");
 
 	snprintf(loc, sizeof(loc), "Location: %.*s/%.*s\r\n", (int)path,
-		 r->target, (int)(r->target_len - path), r->target + path);
+		 r->target, (int)(end - path), r->target + path);
 	send_error_x(s, fd, c, 301, r->minor, keep, head, loc);
 }
 
