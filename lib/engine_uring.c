@@ -411,13 +411,23 @@ static void arm_wanted(struct sm_port *port, struct ur *u)
 	}
 }
 
+/* A send of len bytes on c goes as SEND_ZC: the ring has the pool
+ * registered, the length reaches cfg.zc_threshold, and c's socket has
+ * not refused zero copy. */
+static bool zc_send(const struct sm_port *port, const struct ur *u,
+		    const struct sm__conn *c, uint32_t len)
+{
+	uint32_t thr = port->cfg.zc_threshold;
+
+	return u->zc && thr && len >= thr && !(c->eng & UR_NOZC);
+}
+
 /* Submit c's queued buffers as one linked chain; false if no room. */
 static bool send_chain(struct sm_port *port, struct ur *u, struct sm__conn *c)
 {
 	struct sm__pool *p = &port->pool;
 	uint32_t n = c->txq.count, k, b, ci = sm__conn_idx(port, c);
 	struct io_uring_sqe *sqe = NULL;
-	uint32_t thr = port->cfg.zc_threshold;
 
 	if (n > UR_CHAIN)
 		n = UR_CHAIN;
@@ -436,7 +446,7 @@ static bool send_chain(struct sm_port *port, struct ur *u, struct sm__conn *c)
 		int fl = MSG_WAITALL | MSG_NOSIGNAL | (k + 1 < n ? MSG_MORE : 0);
 
 		sqe = io_uring_get_sqe(&u->ring);
-		if (u->zc && thr && len >= thr && !(c->eng & UR_NOZC)) {
+		if (zc_send(port, u, c, len)) {
 			size_t at = (size_t)((uint8_t *)data - p->base);
 
 			io_uring_prep_send_zc_fixed(sqe, c->fd, data, len, fl,
@@ -610,9 +620,8 @@ static void on_send(struct sm_port *port, struct sm__conn *c, uint32_t b,
 	if (res == -ECANCELED && (c->eng & UR_SHORT)) {
 		/* The rest of a chain that a short send broke: it stays
 		 * queued, and goes again from the first unsent byte. */
-	} else if (res == -EOPNOTSUPP && !(c->eng & UR_NOZC) &&
-		   c->txq.head == b && port->cfg.zc_threshold &&
-		   p->meta[b].len >= port->cfg.zc_threshold) {
+	} else if (res == -EOPNOTSUPP && c->txq.head == b &&
+		   zc_send(port, port->eng, c, p->meta[b].len)) {
 		/* A socket without zero copy (MPTCP, for one) refused
 		 * SEND_ZC and sent nothing: the chain goes again, as
 		 * after a short send, with copy sends from now on. */
