@@ -233,7 +233,7 @@ static int setup(const struct opts *o, int *epp, int *lfdp)
 			return -1;
 		}
 	}
-	if (o->port_file && util_write_port_file(o->port_file, port) < 0)
+	if (o->port_file && util_write_number_file(o->port_file, port) < 0)
 		return -1;
 	*epp = ep;
 	*lfdp = lfd;

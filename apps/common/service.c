@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "service.h"
+#include "util.h"
 
 static int ready_fd = -1;          /* the child's end of the pipe */
 
@@ -62,14 +63,8 @@ void service_ready(bool keep_stderr)
 
 int service_pid_file(const char *prog, const char *path)
 {
-	char tmp[4096];
-	FILE *f;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f || fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0 ||
-	    rename(tmp, path) < 0) {
-		fprintf(stderr, "%s: --pid-file %s: %s\n", prog, path,
+	if (util_write_number_file(path, (long)getpid()) < 0) {
+		fprintf(stderr, "%s: the PID file %s: %s\n", prog, path,
 			strerror(errno));
 		return -1;
 	}

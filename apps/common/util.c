@@ -110,7 +110,7 @@ int util_bound_port(int fd)
 		     ((struct sockaddr_in *)&ss)->sin_port);
 }
 
-int util_write_port_file(const char *path, int port)
+int util_write_number_file(const char *path, long v)
 {
 	char tmp[4096];
 	FILE *f;
@@ -119,7 +119,7 @@ int util_write_port_file(const char *path, int port)
 	f = fopen(tmp, "w");
 	if (!f)
 		return -1;
-	fprintf(f, "%d\n", port);
+	fprintf(f, "%ld\n", v);
 	if (fclose(f) != 0 || rename(tmp, path) < 0)
 		return -1;
 	return 0;

@@ -83,8 +83,9 @@ int util_sm_opt(int ch, const char *arg, struct sm_config *cfg);
 "                         net.ipv4.tcp_available_congestion_control)\n"
 int util_tcp_opt(int ch, const char *arg, struct sm_listen_opts *lo);
 
-/* Write port to path atomically (tmp file, then rename).  0 or -1. */
-int util_write_port_file(const char *path, int port);
+/* Write the number v to path atomically (tmp file, then rename): the
+ * port file, the PID file.  0, or -1 with errno set. */
+int util_write_number_file(const char *path, long v);
 
 /* The counters of struct sm_stats that the servers print, sum over
  * workers and report: X(name) for each (one edit adds one). */

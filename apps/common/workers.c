@@ -238,7 +238,7 @@ int workers_open(struct workers *w, const char *prog, const char *addr,
 				st.napi_settings ? "applied" : "not applied",
 				strerror(-st.busy_poll_err));
 	}
-	if (port_file && util_write_port_file(port_file, *port) < 0) {
+	if (port_file && util_write_number_file(port_file, *port) < 0) {
 		fprintf(stderr, "%s: cannot write %s\n", prog, port_file);
 		return EX_CANTCREAT;
 	}
